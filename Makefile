@@ -1,0 +1,36 @@
+# SarahVault — the two commands of the README, and the rest.
+#   make demo    the whole story on built-in sample data
+#   make test    every test
+# Both install missing Debian packages themselves when run as root.
+
+SWIFT      ?= swift
+DEB_PKGS   := libsodium-dev libsqlite3-dev pkg-config
+BENCH_PKGS := age
+BIN        := .build/release/sarah-vault
+
+.PHONY: all build release deps demo test bench fuzz lint clean
+
+all: build
+
+deps:
+	@./scripts/ensure-deps.sh $(DEB_PKGS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product sarah-vault
+
+demo: release
+	$(BIN) demo --dir "$${DEMO_DIR:-$$(mktemp -d /tmp/sarah-vault-demo.XXXXXX)/story}"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+bench: release
+	@./scripts/ensure-deps.sh $(BENCH_PKGS) hyperfine
+	./scripts/bench.sh
+
+clean:
+	rm -rf .build

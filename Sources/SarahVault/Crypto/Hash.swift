@@ -1,0 +1,65 @@
+internal import CSodium
+
+/// Hash functions: SHA-256 for everything a third party must recompute with standard tools
+/// (the audit log's RFC 6962 tree, key ids, checksums), BLAKE2b-256 where only we need speed
+/// (the hash of a stored ciphertext, which an auditor recomputes over gigabytes).
+enum Hash {
+    static func sha256(_ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBufferPointer { input in
+            _ = crypto_hash_sha256(&out, input.baseAddress, UInt64(input.count))
+        }
+        return out
+    }
+
+    static func sha256(_ parts: [UInt8]...) -> [UInt8] {
+        sha256(parts.flatMap { $0 })
+    }
+
+    static func blake2b256(_ data: [UInt8], key: [UInt8] = []) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        data.withUnsafeBufferPointer { input in
+            key.withUnsafeBufferPointer { k in
+                _ = crypto_generichash(
+                    &out, 32, input.baseAddress, UInt64(input.count),
+                    k.count == 0 ? nil : k.baseAddress, k.count)
+            }
+        }
+        return out
+    }
+}
+
+/// Incremental BLAKE2b-256.
+///
+/// `crypto_generichash_state` is 64-byte aligned and not imported into Swift, so the state
+/// lives in raw memory allocated with that alignment and sized by `crypto_generichash_statebytes()`.
+final class Blake2bHasher {
+    private let state: UnsafeMutableRawPointer
+
+    init() {
+        state = UnsafeMutableRawPointer.allocate(
+            byteCount: crypto_generichash_statebytes(), alignment: 64)
+        _ = crypto_generichash_init(OpaquePointer(state), nil, 0, 32)
+    }
+
+    deinit { state.deallocate() }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        _ = crypto_generichash_update(
+            OpaquePointer(state), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            UInt64(bytes.count))
+    }
+
+    func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    func finalize() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = crypto_generichash_final(OpaquePointer(state), &out, 32)
+        return out
+    }
+}
+
+@available(*, unavailable)
+extension Blake2bHasher: Sendable {}

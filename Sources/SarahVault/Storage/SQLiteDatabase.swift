@@ -1,0 +1,100 @@
+internal import CSQLite
+
+/// One SQLite connection, in GRDB's pattern: the handle belongs to this class, a failed open
+/// still closes it, `deinit` closes it. Not `Sendable`: one owner at a time.
+final class SQLiteDatabase {
+    let handle: OpaquePointer
+    let path: String
+
+    init(path: String, create: Bool, readOnly: Bool = false) throws(VaultError) {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
+        if readOnly {
+            flags |= SQLITE_OPEN_READONLY
+        } else {
+            flags |= SQLITE_OPEN_READWRITE
+            if create { flags |= SQLITE_OPEN_CREATE }
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            if let db { sqlite3_close_v2(db) }
+            throw VaultError(.storage, "cannot open the vault at \(path) (\(Self.describe(rc)))")
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        // Several people may act on one vault at once: wait for a writer instead of failing.
+        sqlite3_busy_timeout(db, 15_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func execute(_ sql: String) throws(VaultError) {
+        var errmsg: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errmsg)
+        let text = errmsg.map { String(cString: $0) }
+        sqlite3_free(errmsg)
+        if rc != SQLITE_OK { throw error(rc, detail: text) }
+    }
+
+    func prepare(_ sql: String) throws(VaultError) -> SQLiteStatement {
+        try SQLiteStatement(database: self, sql: sql)
+    }
+
+    /// Runs one statement with arguments, discarding rows.
+    func run(_ sql: String, _ values: [SQLiteValue] = []) throws(VaultError) {
+        let s = try prepare(sql)
+        try s.bind(values)
+        while try s.step() {}
+    }
+
+    /// The first row's values, or nil.
+    func firstRow(_ sql: String, _ values: [SQLiteValue] = []) throws(VaultError) -> SQLiteRow? {
+        let s = try prepare(sql)
+        try s.bind(values)
+        return try s.step() ? s.row() : nil
+    }
+
+    func rows(_ sql: String, _ values: [SQLiteValue] = []) throws(VaultError) -> [SQLiteRow] {
+        let s = try prepare(sql)
+        try s.bind(values)
+        var out: [SQLiteRow] = []
+        while try s.step() { out.append(s.row()) }
+        return out
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// The one place SQLite result codes become `VaultError`s (as GRDB's
+    /// `DatabaseError(resultCode:)`). Statement arguments never appear in the message.
+    func error(_ rc: Int32, detail: String? = nil) -> VaultError {
+        let primary = rc & 0xff
+        let text = detail ?? String(cString: sqlite3_errmsg(handle))
+        switch primary {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            return VaultError(
+                .busy, "the vault is busy: another user held it too long",
+                hints: ["try again in a moment"])
+        case SQLITE_FULL:
+            return VaultError(.io, "the disk is full: nothing was changed")
+        case SQLITE_READONLY:
+            return VaultError(.io, "the vault is read-only here: nothing was changed")
+        case SQLITE_IOERR, SQLITE_CANTOPEN:
+            return VaultError(.io, "the vault could not be written or read (\(Self.describe(rc))): nothing was changed")
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
+            return VaultError(.corrupt, "the vault file is damaged or not a vault (\(Self.describe(rc)))")
+        case SQLITE_CONSTRAINT:
+            return VaultError(.storage, "the vault refused a change: \(text)")
+        default:
+            return VaultError(.storage, "storage error: \(text)")
+        }
+    }
+
+    static func describe(_ rc: Int32) -> String {
+        String(cString: sqlite3_errstr(rc))
+    }
+}
+
+@available(*, unavailable)
+extension SQLiteDatabase: Sendable {}

@@ -1,0 +1,259 @@
+import Foundation
+
+extension Vault {
+    static let recordDocument: Int64 = 0
+    static let recordKind = "record"
+
+    /// Archives files into case `diarienummer`, creating the case when it is new: a fresh case
+    /// key, sealed to everyone the policy entitles (officers, the unit's managers,
+    /// investigators) and not to the archiving registrar; the confidential registry fields go
+    /// into the encrypted case record.
+    public func archive(
+        files: [String], diarienummer: String, unit: String, received: String, title: String?,
+        kind: DocumentKind = .report, progress: ((String, Int64, Int64) -> Void)? = nil
+    ) throws(VaultError) -> ArchiveResult {
+        let caseID = try Diarienummer.validate(diarienummer)
+        let receivedDate = try RegistryDate.validate(received)
+        try Roster.validateText(unit, what: "the unit")
+        if let title { try Roster.validateText(title, what: "the title") }
+        if try store.caseRecord(caseID) != nil {
+            return try add(caseID: caseID, files: files, kind: kind, progress: progress)
+        }
+        try require(.archive, action: AuditAction.archiveCase, AuditLog.Subject(caseID: caseID))
+        let sources = try Self.openSources(files)
+        let recipients = try verifiedMembers().filter { m in
+            policy.receivesCaseKey(role: m.member.role, memberUnit: m.member.unit, caseUnit: unit)
+        }
+        let caseKey = try BoxKeyPair()
+        guard let record = try? JSONEncoder().encode(CaseRecord(title: title, unit: unit)) else {
+            throw VaultError(.internalError, "could not encode the case record")
+        }
+        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
+
+        let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
+            let created = try log.append(
+                by: identity, role: myRole, action: AuditAction.archiveCase, result: .granted,
+                AuditLog.Subject(
+                    caseID: caseID, dataHash: CaseCrypto.registryHash(caseID: caseID, received: receivedDate),
+                    keyHash: CaseCrypto.publicKeyHash(caseKey.publicKey),
+                    detail: "epoch=0 recipients=" + recipients.map(\.row.keyID).joined(separator: ",")))
+            try store.insertCase(
+                StoredCase(
+                    id: caseID, received: receivedDate, status: "received", epoch: 0, publicKey: caseKey.publicKey,
+                    keySeq: created.seq, createdSeq: created.seq))
+            for r in recipients {
+                try store.putCaseKey(
+                    caseID: caseID, keyID: r.row.keyID, epoch: 0,
+                    sealed: BoxKeyPair.seal(caseKey.secretKey, to: r.row.boxPublicKey))
+            }
+            try store.insertDocument(StoredDocument(caseID: caseID, number: Self.recordDocument, kind: Self.recordKind))
+            _ = try writer.write(
+                caseID: caseID, casePublicKey: caseKey.publicKey, document: Self.recordDocument, version: 1,
+                kind: Self.recordKind, name: "", source: .bytes(Array(record)), by: identity, role: myRole)
+            return try writeNew(sources, caseID: caseID, casePublicKey: caseKey.publicKey, firstNumber: 1, kind: kind, writer: writer, progress: progress)
+        }
+        return ArchiveResult(case: caseID, created: true, documents: documents)
+    }
+
+    /// Adds documents to an existing case. A file whose name matches a document the acting
+    /// person can see becomes that document's next version; otherwise a new document.
+    public func add(
+        caseID rawCase: String, files: [String], kind: DocumentKind = .other,
+        progress: ((String, Int64, Int64) -> Void)? = nil
+    ) throws(VaultError) -> ArchiveResult {
+        let caseID = try Diarienummer.validate(rawCase)
+        try require(.addDocuments, action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID))
+        guard let c = try store.caseRecord(caseID) else { throw unknownCase(caseID, action: AuditAction.addDocument) }
+        try verifyCaseKeyEntry(c)
+        let sources = try Self.openSources(files)
+        // Names are sealed to the case: only someone holding its key can match them.
+        var byName: [String: (doc: Int64, latest: Int64)] = [:]
+        if let caseKey = try openCaseKey(c) {
+            for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
+                let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
+                byName[name] = (v.document, max(byName[name]?.latest ?? 0, v.version))
+            }
+        }
+        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
+        let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
+            var next = (try store.documents(caseID: caseID).map(\.number).max() ?? 0) + 1
+            var out: [ArchivedDocument] = []
+            for (path, reader) in sources {
+                let name = Self.documentName(path)
+                let doc: Int64
+                let version: Int64
+                if let existing = byName[name] {
+                    (doc, version) = (existing.doc, existing.latest + 1)
+                } else {
+                    (doc, version) = (next, 1)
+                    next += 1
+                    try store.insertDocument(StoredDocument(caseID: caseID, number: doc, kind: kind.rawValue))
+                }
+                byName[name] = (doc, version)
+                let w = try writer.write(
+                    caseID: caseID, casePublicKey: c.publicKey, document: doc, version: version, kind: kind.rawValue,
+                    name: name, source: .file(reader), by: identity, role: myRole,
+                    progress: progress.map { p in { p(name, $0, reader.size) } })
+                out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
+            }
+            return out
+        }
+        return ArchiveResult(case: caseID, created: false, documents: documents)
+    }
+
+    private func writeNew(
+        _ sources: [(String, ChunkReader)], caseID: String, casePublicKey: [UInt8], firstNumber: Int64,
+        kind: DocumentKind, writer: DocumentWriter, progress: ((String, Int64, Int64) -> Void)?
+    ) throws(VaultError) -> [ArchivedDocument] {
+        var out: [ArchivedDocument] = []
+        var number = firstNumber
+        var versions: [String: (Int64, Int64)] = [:]
+        for (path, reader) in sources {
+            let name = Self.documentName(path)
+            let doc: Int64
+            let version: Int64
+            if let (d, v) = versions[name] {
+                (doc, version) = (d, v + 1)
+            } else {
+                (doc, version) = (number, 1)
+                number += 1
+                try store.insertDocument(StoredDocument(caseID: caseID, number: doc, kind: kind.rawValue))
+            }
+            versions[name] = (doc, version)
+            let w = try writer.write(
+                caseID: caseID, casePublicKey: casePublicKey, document: doc, version: version, kind: kind.rawValue,
+                name: name, source: .file(reader), by: identity, role: myRole,
+                progress: progress.map { p in { p(name, $0, reader.size) } })
+            out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
+        }
+        return out
+    }
+
+    /// Opens every input before anything is written, so a missing file changes nothing.
+    static func openSources(_ files: [String]) throws(VaultError) -> [(String, ChunkReader)] {
+        guard !files.isEmpty else { throw VaultError(.invalidInput, "no files to archive") }
+        var out: [(String, ChunkReader)] = []
+        for f in files {
+            let name = documentName(f)
+            guard !name.isEmpty, name.utf8.count <= 255 else {
+                throw VaultError(.invalidInput, "a document's file name must be 1 to 255 bytes")
+            }
+            out.append((f, try ChunkReader(path: f)))
+        }
+        return out
+    }
+
+    static func documentName(_ path: String) -> String {
+        URL(fileURLWithPath: path).lastPathComponent
+    }
+
+    func unknownCase(_ caseID: String, action: String) -> VaultError {
+        _ = try? store.writeTransaction { () throws(VaultError) in
+            try log.append(
+                by: identity, role: myRole, action: action, result: .refused,
+                AuditLog.Subject(caseID: caseID, detail: "no such case"))
+        }
+        return VaultError(.notFound, "no case \(caseID) in this vault", hints: ["list cases with 'sarah-vault cases'"])
+    }
+
+    /// Checks that the case's public key is the one a signed entry set.
+    func verifyCaseKeyEntry(_ c: StoredCase) throws(VaultError) {
+        guard let bytes = try store.auditEntry(seq: c.keySeq) else {
+            throw VaultError(.corrupt, "case \(c.id): its key names audit entry \(c.keySeq), which is missing")
+        }
+        let e = try AuditEntry(bytes: bytes)
+        guard e.seq == c.keySeq, e.caseID == c.id, e.result == .granted,
+            e.keyHash == CaseCrypto.publicKeyHash(c.publicKey), e.verifySignature()
+        else {
+            throw VaultError(.corrupt, "case \(c.id): its public key does not match signed audit entry \(c.keySeq)")
+        }
+    }
+
+    /// The acting person's case key, or nil when they hold none.
+    func openCaseKey(_ c: StoredCase) throws(VaultError) -> BoxKeyPair? {
+        guard let (_, sealed) = try store.caseKey(caseID: c.id, keyID: identity.keyID) else { return nil }
+        guard let secret = try identity.box.open(sealed) else {
+            throw VaultError(
+                .authenticationFailed, "your key to case \(c.id) does not open: it was altered or moved")
+        }
+        let pair = try BoxKeyPair(secretKey: secret)
+        guard pair.publicKey == c.publicKey else {
+            throw VaultError(.authenticationFailed, "your key to case \(c.id) belongs to another case or an old epoch")
+        }
+        return pair
+    }
+
+    /// The decrypted case record, when the acting person holds the case key.
+    func caseRecord(_ c: StoredCase, key: BoxKeyPair) throws(VaultError) -> CaseRecord? {
+        guard let v = try store.versions(caseID: c.id).last(where: { $0.document == Self.recordDocument }) else {
+            return nil
+        }
+        var bytes: [UInt8] = []
+        try DocumentReader(store: store, vaultID: vaultID).read(v, caseKey: key) { (p) throws(VaultError) in
+            bytes.append(contentsOf: p)
+            guard bytes.count <= 1 << 20 else { throw VaultError(.corrupt, "case \(c.id): its record is too large") }
+        }
+        defer { Sodium.wipe(&bytes) }
+        guard let record = try? JSONDecoder().decode(CaseRecord.self, from: Data(bytes)) else {
+            throw VaultError(.corrupt, "case \(c.id): its record is not valid")
+        }
+        return record
+    }
+
+    /// The registry as the acting role may see it.
+    public func cases() throws(VaultError) -> [CaseSummary] {
+        try require(.readRegistry, action: AuditAction.listCases)
+        let out = try store.readTransaction { () throws(VaultError) -> [CaseSummary] in
+            try store.cases().map { (c) throws(VaultError) -> CaseSummary in
+                let key = try openCaseKey(c)
+                let record = try key.flatMap { (k) throws(VaultError) in try caseRecord(c, key: k) }
+                let docs = try store.documents(caseID: c.id).filter { $0.number != Self.recordDocument }.count
+                return CaseSummary(
+                    case: c.id, received: c.received, status: c.status, documents: docs, title: record?.title,
+                    unit: record?.unit, access: key != nil)
+            }
+        }
+        try store.writeTransaction { () throws(VaultError) in
+            try log.append(by: identity, role: myRole, action: AuditAction.listCases, result: .granted)
+        }
+        return out
+    }
+
+    /// One case as the acting role may see it.
+    public func show(caseID rawCase: String) throws(VaultError) -> CaseDetail {
+        let caseID = try Diarienummer.validate(rawCase)
+        try require(.readRegistry, action: AuditAction.showCase, AuditLog.Subject(caseID: caseID))
+        guard let c = try store.caseRecord(caseID) else { throw unknownCase(caseID, action: AuditAction.showCase) }
+        let key = try openCaseKey(c)
+        let record = try key.flatMap { (k) throws(VaultError) in try caseRecord(c, key: k) }
+        let kinds = Dictionary(
+            try store.documents(caseID: caseID).map { ($0.number, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        var docs: [Int64: DocumentInfo] = [:]
+        for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
+            let name = try key.map { (k) throws(VaultError) in try CaseCrypto.openVersionKey(v.sealedKey, with: k).1 }
+            let entry = try store.auditEntry(seq: v.entrySeq).map { (b) throws(VaultError) in try AuditEntry(bytes: b) }
+            let info = VersionInfo(
+                version: v.version, size: v.size, archived: entry.map { Self.isoTime($0.timeMillis) } ?? "?",
+                by: entry?.actorKeyID ?? "?")
+            var d = docs[v.document] ?? DocumentInfo(id: v.document, name: nil, kind: kinds[v.document] ?? "?", versions: [])
+            d.name = name ?? d.name
+            d.versions.append(info)
+            docs[v.document] = d
+        }
+        try store.writeTransaction { () throws(VaultError) in
+            try log.append(
+                by: identity, role: myRole, action: AuditAction.showCase, result: .granted,
+                AuditLog.Subject(caseID: caseID))
+        }
+        return CaseDetail(
+            case: c.id, received: c.received, status: c.status, title: record?.title, unit: record?.unit,
+            access: key != nil, keyHolders: try store.caseKeyHolders(caseID: caseID),
+            documents: docs.values.sorted { $0.id < $1.id })
+    }
+
+    static func isoTime(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}

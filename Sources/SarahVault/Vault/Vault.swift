@@ -1,0 +1,112 @@
+import Foundation
+
+/// The façade: everything `sarah-vault` does is a call here. A `Vault` is one person (an
+/// unlocked `Identity`) acting on one vault file; every call checks the policy, uses only the
+/// keys that person holds, and writes its audit entry in the same transaction as its change
+/// (for a read, durably before the first plaintext byte).
+public final class Vault {
+    let store: any VaultStore
+    let identity: Identity
+    let vaultID: [UInt8]
+    let policy: Policy
+    let log: AuditLog
+    /// The acting person's verified roster row; nil when they are not a member.
+    let me: StoredMember?
+    var myRole: Role? { me.flatMap { Role(rawValue: $0.role) } }
+
+    private init(store: any VaultStore, identity: Identity, vaultID: [UInt8], policy: Policy) throws(VaultError) {
+        self.store = store
+        self.identity = identity
+        self.vaultID = vaultID
+        self.policy = policy
+        self.log = AuditLog(store: store, vaultID: vaultID)
+        let row = try store.members().first { $0.keyID == identity.keyID && $0.removedSeq == nil }
+        self.me = row
+        if let row { try Roster(store: store).verify(row) }
+    }
+
+    /// Creates a new vault at `path`; `identity` becomes its first member, an officer.
+    public static func create(at path: String, identity: Identity, name: String? = nil, unit: String? = nil)
+        throws(VaultError) -> Vault
+    {
+        let store = try SQLiteStore(path: path, create: true)
+        do throws(VaultError) {
+            let vaultID = Sodium.randomBytes(16)
+            try store.writeTransaction { () throws(VaultError) in
+                try store.setMeta("vault_id", vaultID)
+                try store.setMeta("format", [1])
+                let rosterKey = try Sodium.randomSecret(32)
+                let log = AuditLog(store: store, vaultID: vaultID)
+                try Roster(store: store).enrol(
+                    name: name ?? identity.name, role: .officer, unit: unit, key: identity.publicKey,
+                    rosterKey: rosterKey, action: AuditAction.initVault, by: identity, role: .officer, log: log)
+            }
+            return try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+        } catch {
+            // A vault that could not be initialised completely is not left half-made.
+            unlink(path)
+            unlink(path + "-wal")
+            unlink(path + "-shm")
+            throw error
+        }
+    }
+
+    /// Opens an existing vault as `identity`. A person who is not a member may open it; every
+    /// operation they try is refused and logged.
+    public static func open(at path: String, identity: Identity) throws(VaultError) -> Vault {
+        let store = try SQLiteStore(path: path, create: false)
+        guard let vaultID = try store.meta("vault_id"), vaultID.count == 16 else {
+            throw VaultError(.corrupt, "the vault has no valid vault id")
+        }
+        return try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+    }
+
+    /// The acting person as the vault knows them.
+    public var actingKeyID: String { identity.keyID }
+    public var actingRole: Role? { myRole }
+    public var id: String { Hex.encode(vaultID) }
+
+    // MARK: gates
+
+    /// Checks the policy; on refusal, logs the refusal (in its own transaction) and throws.
+    func require(
+        _ capability: Policy.Capability, action: String, _ subject: AuditLog.Subject = AuditLog.Subject()
+    ) throws(VaultError) {
+        guard let role = myRole else {
+            throw refusal(
+                action: action, subject,
+                message: "you (key \(identity.keyID)) are not a member of this vault",
+                hints: ["ask an officer to enrol you: sarah-vault member add --key \(identity.publicKey.token) …"])
+        }
+        guard policy.allows(role, capability) else {
+            throw refusal(
+                action: action, subject,
+                message: "refused: the role \(role.rawValue) may not \(capability.rawValue.replacingOccurrences(of: "-", with: " "))")
+        }
+    }
+
+    /// Logs a refusal and returns the error to throw. If even the refusal cannot be logged
+    /// the operation is still refused.
+    func refusal(action: String, _ subject: AuditLog.Subject, message: String, hints: [String] = [])
+        -> VaultError
+    {
+        var subject = subject
+        subject.dataHash = nil
+        subject.keyHash = nil
+        _ = try? store.writeTransaction { () throws(VaultError) in
+            try log.append(by: identity, role: myRole, action: action, result: .refused, subject)
+        }
+        return VaultError(.refused, message, hints: hints)
+    }
+
+    /// The roster key, opened with the acting person's own sealed copy.
+    func rosterKey() throws(VaultError) -> SecureBytes {
+        guard let me, let key = try identity.box.open(me.sealedRosterKey), key.count == 32 else {
+            throw VaultError(.authenticationFailed, "your copy of the roster key does not open")
+        }
+        return key
+    }
+}
+
+@available(*, unavailable)
+extension Vault: Sendable {}
