@@ -105,10 +105,10 @@ struct AuditVerifier {
                     else {
                         throw VaultError(.corrupt, "\(label): its row does not match signed audit entry \(v.entrySeq)")
                     }
-                    let hasher = Blake2bHasher()
+                    let hasher = CiphertextHasher()
                     var count: Int64 = 0
                     try store.forEachChunk(vid: v.vid) { (_, data, _) throws(VaultError) in
-                        hasher.update(data)
+                        hasher.add(sealed: data)
                         count += 1
                         report.bytesHashed += Int64(data.count)
                     }

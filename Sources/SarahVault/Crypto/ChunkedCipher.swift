@@ -23,6 +23,14 @@ enum ChunkedCipher {
         return n
     }
 
+    /// The digest of one sealed chunk: BLAKE2b-256 of its bytes (ciphertext and tag).
+    static func chunkDigest(_ sealed: UnsafeRawBufferPointer) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = crypto_generichash(
+            &out, 32, sealed.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(sealed.count), nil, 0)
+        return out
+    }
+
     /// The key commitment stored (signed) beside a stream: BLAKE2b-256 keyed with the stream key
     /// over a fixed label. It lets a reader check, before releasing a byte, that the key it
     /// unwrapped is the one the signed writer used.
@@ -37,12 +45,32 @@ enum ChunkedCipher {
     }
 }
 
-/// Seals a stream chunk by chunk, hashing the sealed bytes as it goes (the ciphertext hash an
-/// auditor recomputes without a key).
+/// The hash of a stored stream that an auditor recomputes without a key:
+/// BLAKE2b-256 over the concatenation of every sealed chunk's `chunkDigest`, in order.
+/// Hashing chunk by chunk lets the chunks be digested in parallel (on every core) while the
+/// result still commits to every byte and to the order.
+final class CiphertextHasher {
+    private let outer = Blake2bHasher()
+    private(set) var chunks: Int64 = 0
+
+    func add(digest: [UInt8]) {
+        outer.update(digest)
+        chunks += 1
+    }
+
+    func add(sealed: UnsafeRawBufferPointer) { add(digest: ChunkedCipher.chunkDigest(sealed)) }
+
+    func finalize() -> [UInt8] { outer.finalize() }
+}
+
+@available(*, unavailable)
+extension CiphertextHasher: Sendable {}
+
+/// Seals a stream chunk by chunk, hashing the sealed bytes as it goes.
 final class ChunkSealer {
     private let key: SecureBytes
     private let binding: [UInt8]
-    private let hasher = Blake2bHasher()
+    private let hasher = CiphertextHasher()
     private(set) var index: UInt64 = 0
     private(set) var plaintextBytes: UInt64 = 0
     private var finished = false
@@ -56,14 +84,14 @@ final class ChunkSealer {
         precondition(!finished && chunk.count <= ChunkedCipher.chunkSize)
         let sealed = AEAD.seal(
             chunk, key: key, nonce: ChunkedCipher.nonce(index: index, final: final), ad: binding)
-        hasher.update(sealed)
+        sealed.withUnsafeBytes { hasher.add(sealed: $0) }
         index += 1
         plaintextBytes += UInt64(chunk.count)
         finished = final
         return sealed
     }
 
-    /// BLAKE2b-256 over the concatenation of every sealed chunk, in order.
+    /// The `CiphertextHasher` hash of everything sealed so far.
     func ciphertextHash() -> [UInt8] { hasher.finalize() }
 }
 

@@ -150,7 +150,9 @@ public final class PlaintextSink {
     func commit() throws(VaultError) {
         finished = true
         guard let tempPath, let finalPath else { return }
-        let ok = fsync(fd) == 0 && close(fd) == 0
+        // No fsync: the output is the reader's own copy, like any file they save; what must be
+        // durable (the audit entry of the read) was committed before the first byte.
+        let ok = close(fd) == 0
         guard ok, link(tempPath, finalPath) == 0 else {
             unlink(tempPath)
             throw VaultError(.io, "cannot create \(finalPath): \(String(cString: strerror(errno)))")
