@@ -6,7 +6,7 @@ import Testing
 // `testonly/reference_test.go`) and google/certificate-transparency
 // (`cpp/merkletree/merkle_tree_test.cc`), as transcribed in shared/design/VECTORS.md.
 
-private func h(_ hex: String) -> [UInt8] {
+private func vectorHex(_ hex: String) -> [UInt8] {
     guard let bytes = Hex.decode(hex) else {
         Issue.record("bad hex in a test vector: \(hex)")
         return []
@@ -18,7 +18,7 @@ enum RFC6962Vectors {
     /// The 8-leaf reference tree's leaf data.
     static let leafData: [[UInt8]] = [
         "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f",
-    ].map(h)
+    ].map(vectorHex)
 
     static let leafHashes: [[UInt8]] = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -29,7 +29,7 @@ enum RFC6962Vectors {
         "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
         "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
         "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1",
-    ].map(h)
+    ].map(vectorHex)
 
     /// Roots of the first n leaves, n = 0...8.
     static let roots: [[UInt8]] = [
@@ -42,16 +42,16 @@ enum RFC6962Vectors {
         "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
         "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
         "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-    ].map(h)
+    ].map(vectorHex)
 
     // Inner nodes: level 1 (pairs of leaves) and level 2 (fours).
     static let l1 = [
         roots[2],
-        h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-        h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
-        h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
+        vectorHex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+        vectorHex("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+        vectorHex("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
     ]
-    static let l2 = [roots[4], h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")]
+    static let l2 = [roots[4], vectorHex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")]
 
     struct Inclusion: Sendable, CustomTestStringConvertible {
         var index: Int
@@ -168,19 +168,20 @@ private func streamed(_ ranges: [Range<Int>], leaves: [[UInt8]]) throws -> [[UIn
     // MARK: hashing
 
     @Test func emptyTreeRootIsSHA256OfNothing() {
-        #expect(MerkleTree.emptyRoot == h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
+        #expect(MerkleTree.emptyRoot == vectorHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
         #expect(MerkleTree.root(leafHashes: []) == MerkleTree.emptyRoot)
         #expect(MerkleTree.CompactRange().root == MerkleTree.emptyRoot)
     }
 
     @Test func leafAndNodeHashesMatchRFC6962() {
-        #expect(MerkleTree.leafHash([]) == h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"))
+        #expect(
+            MerkleTree.leafHash([]) == vectorHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"))
         #expect(
             MerkleTree.leafHash(Array("L123456".utf8))
-                == h("395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"))
+                == vectorHex("395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"))
         #expect(
             MerkleTree.nodeHash(Array("N123".utf8), Array("N456".utf8))
-                == h("aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"))
+                == vectorHex("aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"))
         // The audit log's own leaf function is the same one.
         #expect(AuditEntry.leafHash(of: Array("L123456".utf8)) == MerkleTree.leafHash(Array("L123456".utf8)))
     }
