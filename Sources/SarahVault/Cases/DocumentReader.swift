@@ -31,16 +31,11 @@ struct DocumentReader {
     func read(
         _ v: StoredVersion, opened: Opened, _ body: (UnsafeRawBufferPointer) throws(VaultError) -> Void
     ) throws(VaultError) {
-        let opener = ChunkOpener(
+        try ChunkPipeline.open(
             key: opened.key,
-            binding: CaseCrypto.chunkBinding(vaultID: vaultID, caseID: v.caseID, document: v.document, version: v.version))
-        try store.forEachChunk(vid: v.vid) { (_, data, isLast) throws(VaultError) in
-            try opener.open(data, isLast: isLast, body)
-        }
-        guard opener.sawFinal else {
-            throw VaultError(
-                .authenticationFailed,
-                "document \(v.document) version \(v.version) of case \(v.caseID) is truncated: its final chunk is missing")
-        }
+            binding: CaseCrypto.chunkBinding(vaultID: vaultID, caseID: v.caseID, document: v.document, version: v.version),
+            what: "document \(v.document) version \(v.version) of case \(v.caseID)",
+            store: store, vid: v.vid,
+            output: body)
     }
 }
