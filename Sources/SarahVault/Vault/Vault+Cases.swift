@@ -49,7 +49,7 @@ extension Vault {
             try store.insertDocument(StoredDocument(caseID: caseID, number: Self.recordDocument, kind: Self.recordKind))
             _ = try writer.write(
                 caseID: caseID, casePublicKey: caseKey.publicKey, document: Self.recordDocument, version: 1,
-                kind: Self.recordKind, name: "", source: .bytes(Array(record)), by: identity, role: myRole)
+                kind: Self.recordKind, name: "", source: BytesSource(Array(record)), by: identity, role: myRole)
             return try writeNew(sources, caseID: caseID, casePublicKey: caseKey.publicKey, firstNumber: 1, kind: kind, writer: writer, progress: progress)
         }
         return ArchiveResult(case: caseID, created: true, documents: documents)
@@ -92,7 +92,7 @@ extension Vault {
                 byName[name] = (doc, version)
                 let w = try writer.write(
                     caseID: caseID, casePublicKey: c.publicKey, document: doc, version: version, kind: kind.rawValue,
-                    name: name, source: .file(reader), by: identity, role: myRole,
+                    name: name, source: reader, by: identity, role: myRole,
                     progress: progress.map { p in { p(name, $0, reader.size) } })
                 out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
             }
@@ -122,7 +122,7 @@ extension Vault {
             versions[name] = (doc, version)
             let w = try writer.write(
                 caseID: caseID, casePublicKey: casePublicKey, document: doc, version: version, kind: kind.rawValue,
-                name: name, source: .file(reader), by: identity, role: myRole,
+                name: name, source: reader, by: identity, role: myRole,
                 progress: progress.map { p in { p(name, $0, reader.size) } })
             out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
         }
