@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make bench: archive and read a 1 GiB document, timed beside age encrypting and decrypting
+# the same file in the same run; prints the ratios and peak memory (max RSS).
+# BENCH_SIZE_MIB overrides the size; BENCH_RUNS the repetitions (the best run counts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SV="${SV:-$PWD/.build/release/sarah-vault}"
+MIB="${BENCH_SIZE_MIB:-1024}"
+RUNS="${BENCH_RUNS:-3}"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/sarah-vault-bench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+export SARAH_VAULT_PASSPHRASE=bench SARAH_VAULT=vault.sarah SARAH_VAULT_IDENTITY=o.id
+
+echo "bench: ${MIB} MiB of random data, best of ${RUNS} runs, in $dir"
+head -c $((MIB * 1048576)) /dev/urandom > doc.bin
+"$SV" keygen --name Bench --out o.id --kdf interactive >/dev/null
+"$SV" init >/dev/null
+age-keygen -o age.key 2>/dev/null
+recipient=$(grep -o 'age1[0-9a-z]*' age.key | head -1)
+
+# run LABEL CMD...: prints "seconds maxrss_kib" of the command
+run() { /usr/bin/time -f "%e %M" -o t.txt "$@" >/dev/null; cat t.txt; }
+best() { sort -n | head -1; }
+
+declare -A T M
+for i in $(seq 1 "$RUNS"); do
+  sync
+  read -r t m < <(run age -r "$recipient" -o doc.age doc.bin); echo "$t $m" >> age_enc
+  read -r t m < <(run "$SV" archive doc.bin --diarienummer "BEN 2026/$i" --unit Bench --received 2026-01-01); echo "$t $m" >> sv_arc
+  sync
+  read -r t m < <(run age -d -i age.key -o doc.out doc.age); echo "$t $m" >> age_dec; rm -f doc.out doc.age
+  read -r t m < <(run "$SV" read "BEN 2026/$i" --out doc.out); echo "$t $m" >> sv_read
+  cmp -s doc.bin doc.out || { echo "bench: read back differs from the original" >&2; exit 1; }
+  rm -f doc.out
+done
+for k in age_enc sv_arc age_dec sv_read; do
+  T[$k]=$(cut -d' ' -f1 $k | sort -n | head -1)
+  M[$k]=$(cut -d' ' -f2 $k | sort -n | tail -1)
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '%-28s %8s %10s\n' "" "seconds" "peak MiB"
+printf '%-28s %8s %10s\n' "age encrypt" "${T[age_enc]}" "$((M[age_enc] / 1024))"
+printf '%-28s %8s %10s\n' "sarah-vault archive" "${T[sv_arc]}" "$((M[sv_arc] / 1024))"
+printf '%-28s %8s %10s\n' "age decrypt" "${T[age_dec]}" "$((M[age_dec] / 1024))"
+printf '%-28s %8s %10s\n' "sarah-vault read" "${T[sv_read]}" "$((M[sv_read] / 1024))"
+echo "archive / age encrypt: $(ratio "${T[sv_arc]}" "${T[age_enc]}")x   (goal <= 1.5x)"
+echo "read / age decrypt:    $(ratio "${T[sv_read]}" "${T[age_dec]}")x   (goal <= 1.5x)"
+echo "note: archive commits durably (fsync of the whole document and its audit entry); age does not fsync."
+echo "note: peak memory includes the 64 MiB Argon2id unlock of the (interactive) identity."
