@@ -124,6 +124,16 @@ private func noteVerifies(_ bytes: [UInt8], _ trusted: [SignedNote.Verifier]) ->
         #expect(throws: VaultError.self) { try note.verify(by: []) }
     }
 
+    @Test func verifierKeysWhoseBase64HoldsAPlusRoundTrip() throws {
+        // "+" separates the fields, and base64 uses it too: only the first two "+" separate.
+        let vkey =
+            "sarahvault.local/e6ce29b748fabd1a5fee7607a0ae0622+4ae5666b+Afsb6jG5uxHgWgKWgYL1NirBqibHX2w+X05xd/mEbXGp"
+        let parsed = try SignedNote.Verifier(parsing: vkey)
+        #expect(parsed.name == "sarahvault.local/e6ce29b748fabd1a5fee7607a0ae0622")
+        #expect(Hex.encode(parsed.keyID) == "4ae5666b")
+        #expect(parsed.verifierKey == vkey)
+    }
+
     @Test func verifierKeyStringsAreParsedStrictly() {
         let good = C2SPExample.verifierKey
         let bad = [

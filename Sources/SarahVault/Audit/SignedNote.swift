@@ -185,7 +185,9 @@ extension SignedNote {
         /// Parses a verifier key string; the key id it states must be the one its name and key
         /// give, so a mistyped or mismatched string is caught here rather than as a bad signature.
         init(parsing vkey: String) throws(VaultError) {
-            let parts = vkey.split(separator: "+", omittingEmptySubsequences: false)
+            // The name holds no "+", the key id is hex; the base64 key may well hold "+", so
+            // only the first two separate fields (as in Go's `note.NewVerifier`).
+            let parts = vkey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else {
                 throw VaultError(.invalidInput, "a note verifier key has the form name+keyid+key")
             }
