@@ -5,7 +5,7 @@ import SarahVault
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Read and verify the signed, hash-chained audit log.",
-        subcommands: [Log.self, Verify.self])
+        subcommands: [Log.self, Verify.self, Checkpoint.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
