@@ -82,6 +82,13 @@ check "archive two files" sv --identity officer.id archive notes.txt evidence.bi
 printf 'Anmälan enligt lex Sarah.\nSecond version, by the investigator.\n' > notes.txt
 check "add second version as investigator" sv --identity inv.id add "$CASE" notes.txt
 
+# Chunk-boundary edge cases (FORMAT.md §7), in a second case: an empty file (one empty
+# chunk) and exactly two full chunks (no trailing empty chunk).
+: > empty.txt
+head -c 131072 /dev/urandom > exact.bin
+check "archive edge-case files" sv --identity officer.id archive empty.txt exact.bin \
+    --diarienummer "ASN 2021/0027" --unit "Unit B" --received 2021-04-01
+
 # ---------------------------------------------------------------- decrypt
 if $SV decrypt vault.sarah inv.id pw.txt out > summary.json 2> decrypt.err; then
     ok "independent decrypt as investigator"
@@ -91,6 +98,10 @@ fi
 check "v1 of notes.txt byte-identical" cmp -s "out/$CASEDIR/1-v1-notes.txt" notes.v1
 check "v2 of notes.txt byte-identical" cmp -s "out/$CASEDIR/1-v2-notes.txt" notes.txt
 check "300 KB random file byte-identical" cmp -s "out/$CASEDIR/2-v1-evidence.bin" evidence.bin
+check "empty file byte-identical" cmp -s out/ASN_2021_0027/1-v1-empty.txt empty.txt
+check "131072-byte file byte-identical" cmp -s out/ASN_2021_0027/2-v1-exact.bin exact.bin
+check "chunk counts 1 and 2 for the edge cases" same \
+    "$(sqlite3 vault.sarah "SELECT group_concat(chunks) FROM (SELECT chunks FROM versions WHERE case_id = 'ASN 2021/0027' AND doc > 0 ORDER BY doc)")" "1,2"
 check "case record (document 0) decrypted: unit and title" $PY - summary.json <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -101,6 +112,8 @@ assert c["record"] == {"title": "T", "unit": "Unit A"}, c["record"]
 got = sorted((v["doc"], v["version"], v["name"]) for v in c["versions"])
 want = [(0, 1, ""), (1, 1, "notes.txt"), (1, 2, "notes.txt"), (2, 1, "evidence.bin")]
 assert got == want, got
+c2 = [c for c in s["cases"] if c["case_id"] == "ASN 2021/0027"][0]
+assert c2["record"] == {"unit": "Unit B"}, c2["record"]   # title absent, not null (§6.2)
 EOF
 
 # ---------------------------------------------------------------- verify + Merkle root
