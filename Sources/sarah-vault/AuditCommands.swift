@@ -36,22 +36,32 @@ struct AuditCommand: ParsableCommand {
             abstract: "Check every entry, signature and link, the roster and every stored ciphertext — without reading a case.",
             discussion: "Exit 0 when everything holds; exit 1 naming the first entry (seq) or object that does not.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var checkpoint: CheckpointOptions
+
+        struct Combined: Encodable {
+            var report: VerificationReport
+            var checkpoint: CheckpointReport?
+        }
 
         func run() throws {
-            let report = try global.openVault().verify()
+            let vault = try global.openVault()
+            let report = try vault.verify()
+            let held = try checkpoint.verify(with: vault)
             if global.json {
-                Output.json(report)
+                if let held { Output.json(Combined(report: report, checkpoint: held)) } else { Output.json(report) }
             } else if report.ok {
                 Output.line(
                     "ok: \(report.entries) entries, \(report.members) members, \(report.cases) cases, \(report.versions) document versions (\(report.bytesHashed) bytes of ciphertext) verified"
                 )
                 Output.line("tree root: \(report.treeRoot)")
             }
+            if let held, !global.json { CheckpointOutput.print(held) }
             if !report.ok {
                 for p in report.problems.dropFirst() { Output.note("also: \(p)") }
                 Output.error(report.problems[0])
                 throw ExitCode(1)
             }
+            if held?.ok == false { throw ExitCode(1) }
         }
     }
 }
@@ -70,6 +80,27 @@ struct AuditLine: Encodable {
     var detail: String
     var dataHash: String?
     var keyHash: String?
+
+    enum CodingKeys: String, CodingKey {
+        case seq, time, actor, role, action, `case`, document, version, result, detail, dataHash, keyHash
+    }
+
+    /// Every key of the contract is present in every line (`null` where an entry has none).
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(time, forKey: .time)
+        try c.encode(actor, forKey: .actor)
+        try c.encode(role, forKey: .role)
+        try c.encode(action, forKey: .action)
+        try c.encode(self.case, forKey: .case)
+        try c.encode(document, forKey: .document)
+        try c.encode(version, forKey: .version)
+        try c.encode(result, forKey: .result)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(dataHash, forKey: .dataHash)
+        try c.encode(keyHash, forKey: .keyHash)
+    }
 
     init(_ e: AuditEntry) {
         seq = e.seq

@@ -18,6 +18,9 @@ struct Archive: ParsableCommand {
     @Option(help: "The date the report was received, YYYY-MM-DD.") var received: String
     @Option(help: "The subject line (stored encrypted; no personnummer).") var title: String?
     @Option(help: "report, investigation, decision, ivo-notification or other.") var kind: String = "report"
+    @Option(help: ArgumentHelp("An investigator who receives the case key (key id; repeatable).", valueName: "keyid"))
+    var investigator: [String] = []
+    @Flag(help: "Archive even if a document seems to contain a personnummer (logged).") var allowPersonnummer = false
 
     func run() throws {
         let kind = try DocumentKind(parsing: kind)
@@ -25,7 +28,7 @@ struct Archive: ParsableCommand {
         let progress = Progress.reporter(enabled: !global.json)
         let result = try vault.archive(
             files: files, diarienummer: diarienummer, unit: unit, received: received, title: title, kind: kind,
-            progress: progress)
+            investigators: investigator, allowPersonnummer: allowPersonnummer, progress: progress)
         Progress.finish(enabled: !global.json)
         if global.json {
             Output.json(result)
@@ -44,11 +47,14 @@ struct Add: ParsableCommand {
     @Argument(help: "The case's diarienummer.") var caseID: String
     @Argument(help: "The files to add.") var files: [String]
     @Option(help: "report, investigation, decision, ivo-notification or other.") var kind: String = "other"
+    @Flag(help: "Add even if a document seems to contain a personnummer (logged).") var allowPersonnummer = false
 
     func run() throws {
         let kind = try DocumentKind(parsing: kind)
         let vault = try global.openVault()
-        let result = try vault.add(caseID: caseID, files: files, kind: kind, progress: Progress.reporter(enabled: !global.json))
+        let result = try vault.add(
+            caseID: caseID, files: files, kind: kind, allowPersonnummer: allowPersonnummer,
+            progress: Progress.reporter(enabled: !global.json))
         Progress.finish(enabled: !global.json)
         if global.json {
             Output.json(result)

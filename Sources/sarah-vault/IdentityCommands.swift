@@ -65,20 +65,54 @@ struct Init: ParsableCommand {
     @Option(help: "Your unit, if any (stored encrypted).")
     var unit: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write the recovery key to this new file (mode 0600) instead of printing it.", valueName: "path"))
+    var recoveryOut: String?
+
     struct Result: Encodable {
         var vault: String
         var vaultId: String
         var officer: String
+        var recoveryKey: String?
+        var recoveryKeyFile: String?
     }
 
     func run() throws {
         let identity = try global.loadIdentity()
+        if let recoveryOut, FileManager.default.fileExists(atPath: recoveryOut) {
+            throw VaultError(.alreadyExists, "\(recoveryOut) already exists: refusing to overwrite it")
+        }
         let vault = try Vault.create(at: global.vaultPath, identity: identity, unit: unit)
+        guard let recovery = vault.recoveryKey?.text else {
+            throw VaultError(.internalError, "the vault was created without a recovery key")
+        }
+        if let recoveryOut {
+            do {
+                try Data((recovery + "\n").utf8).write(to: URL(fileURLWithPath: recoveryOut), options: .withoutOverwriting)
+                _ = chmod(recoveryOut, 0o600)
+            } catch {
+                throw VaultError(.io, "cannot write the recovery key to \(recoveryOut): the vault was created; run 'sarah-vault init' again elsewhere or keep this vault without a saved recovery key")
+            }
+        }
         if global.json {
-            Output.json(Result(vault: global.vaultPath, vaultId: vault.id, officer: vault.actingKeyID))
+            Output.json(
+                Result(
+                    vault: global.vaultPath, vaultId: vault.id, officer: vault.actingKeyID,
+                    recoveryKey: recoveryOut == nil ? recovery : nil, recoveryKeyFile: recoveryOut))
+            return
+        }
+        Output.line("created vault \(global.vaultPath) (id \(vault.id))")
+        Output.line("first officer: \(identity.name) (key \(vault.actingKeyID))")
+        if let recoveryOut {
+            Output.line("recovery key written to \(recoveryOut): move it off this machine, to a safe")
         } else {
-            Output.line("created vault \(global.vaultPath) (id \(vault.id))")
-            Output.line("first officer: \(identity.name) (key \(vault.actingKeyID))")
+            Output.line("")
+            Output.line("RECOVERY KEY — shown once. Write it down and keep it in a safe, away from this machine.")
+            Output.line("Whoever holds it can open every case; without it, a vault whose officers all left is lost.")
+            Output.line("")
+            Output.line("    \(recovery)")
+            Output.line("")
         }
     }
 }
@@ -86,7 +120,7 @@ struct Init: ParsableCommand {
 struct MemberCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member", abstract: "Enrol people and list the roster.",
-        subcommands: [Add.self, List.self, Import.self])
+        subcommands: [Add.self, List.self, Import.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -22,8 +22,8 @@ struct SarahVaultCLI: ParsableCommand {
             or a prompt on the terminal; never from the command line.
             """,
         subcommands: [
-            Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self, Read.self,
-            AuditCommand.self, Demo.self,
+            Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self,
+            Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
         ]
     )
 

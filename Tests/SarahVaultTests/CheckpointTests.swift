@@ -84,21 +84,21 @@ private func act(_ vault: Vault, times: Int = 1) throws {
     @Test func anyMemberWithTheRightMaySignAndTrustIsConfigurable() throws {
         try inScratchDirectory { dir in
             let officer = try Identity.generate(name: "Olivia Officer")
-            let board = try Identity.generate(name: "Nils Board")
+            let auditor = try Identity.generate(name: "Astrid Auditor")
             let path = dir + "/v.sarah"
             let vault = try Vault.create(at: path, identity: officer)
-            try vault.addMember(name: "Nils Board", role: .board, unit: nil, publicKey: board.publicKey)
-            let boardText = try Vault.open(at: path, identity: board).checkpoint()
+            try vault.addMember(name: "Astrid Auditor", role: .auditor, unit: nil, publicKey: auditor.publicKey)
+            let auditorText = try Vault.open(at: path, identity: auditor).checkpoint()
 
-            let byMembers = try vault.verify(against: boardText)
+            let byMembers = try vault.verify(against: auditorText)
             #expect(byMembers.ok, "\(byMembers.message)")
-            #expect(byMembers.signers == [board.keyID])
+            #expect(byMembers.signers == [auditor.keyID])
 
-            let onlyOfficer = try vault.verify(against: boardText, trustedKeys: [officer.publicKey])
+            let onlyOfficer = try vault.verify(against: auditorText, trustedKeys: [officer.publicKey])
             #expect(onlyOfficer.finding == .untrusted)
             #expect(onlyOfficer.message.contains("not signed by a key you named"))
 
-            let named = try vault.verify(against: boardText, trustedKeys: [board.publicKey])
+            let named = try vault.verify(against: auditorText, trustedKeys: [auditor.publicKey])
             #expect(named.ok)
         }
     }

@@ -435,7 +435,7 @@ import Testing
         }
     }
 
-    @Test(.disabled("gap: verify() does not check the case_keys rows against the signed recipients list"))
+    @Test
     func movedCaseKeyIsReportedByVerify() throws {
         try withTemporaryDirectory { dir in
             let story = try Story(in: dir)
@@ -459,9 +459,7 @@ import Testing
         "DELETE FROM case_keys WHERE key_id IN (SELECT key_id FROM members WHERE role = 'investigator')",
     ]
 
-    @Test(
-        .disabled("gap: verify() does not check versions.size, documents.kind, cases.status, members.removed_seq or case_keys"),
-        arguments: unsignedEdits)
+    @Test(arguments: unsignedEdits)
     func unsignedRowEditIsReportedByVerify(sql: String) throws {
         try withTemporaryDirectory { dir in
             let story = try Story(in: dir)

@@ -304,19 +304,21 @@ final class Story {
         let registrarVault = try Vault.open(at: vaultPath, identity: people[.registrar]!)
         let archived = try registrarVault.archive(
             files: [bigPath, smallPath], diarienummer: Self.caseID, unit: Self.unitA, received: Self.received,
-            title: Self.title, kind: .report)
+            title: Self.title, kind: .report, investigators: [people[.investigator]!.keyID],
+            allowPersonnummer: true)
         guard archived.created, archived.documents.count == 2 else { throw TestFailure("story: archive failed") }
         bigDoc = archived.documents[0].id
         smallDoc = archived.documents[1].id
 
-        let added = try officerVault.add(caseID: Self.caseID, files: [smallV2Path], kind: .report)
+        let added = try officerVault.add(caseID: Self.caseID, files: [smallV2Path], kind: .report, allowPersonnummer: true)
         guard added.documents.first?.id == smallDoc, added.documents.first?.version == 2 else {
             throw TestFailure("story: the second version did not become version 2 of the small document")
         }
 
         let otherCase = try registrarVault.archive(
             files: [otherPath], diarienummer: Self.otherCaseID, unit: Self.unitA, received: "2021-04-02",
-            title: Self.otherTitle, kind: .investigation)
+            title: Self.otherTitle, kind: .investigation, investigators: [people[.investigator]!.keyID],
+            allowPersonnummer: true)
         otherDoc = otherCase.documents[0].id
     }
 

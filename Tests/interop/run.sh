@@ -78,7 +78,8 @@ printf 'Anmälan enligt lex Sarah.\nFirst version.\n' > notes.txt
 head -c 300000 /dev/urandom > evidence.bin
 cp notes.txt notes.v1
 check "archive two files" sv --identity officer.id archive notes.txt evidence.bin \
-    --diarienummer "$CASE" --unit "Unit A" --received 2021-03-02 --title "T"
+    --diarienummer "$CASE" --unit "Unit A" --received 2021-03-02 --title "T" \
+    --investigator "$(sv --identity inv.id pubkey --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["keyId"])')"
 printf 'Anmälan enligt lex Sarah.\nSecond version, by the investigator.\n' > notes.txt
 check "add second version as investigator" sv --identity inv.id add "$CASE" notes.txt
 
@@ -87,7 +88,8 @@ check "add second version as investigator" sv --identity inv.id add "$CASE" note
 : > empty.txt
 head -c 131072 /dev/urandom > exact.bin
 check "archive edge-case files" sv --identity officer.id archive empty.txt exact.bin \
-    --diarienummer "ASN 2021/0027" --unit "Unit B" --received 2021-04-01
+    --diarienummer "ASN 2021/0027" --unit "Unit B" --received 2021-04-01 \
+    --investigator "$(sv --identity inv.id pubkey --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["keyId"])')"
 
 # ---------------------------------------------------------------- decrypt
 if $SV decrypt vault.sarah inv.id pw.txt out > summary.json 2> decrypt.err; then

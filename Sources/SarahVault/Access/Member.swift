@@ -12,6 +12,16 @@ public struct Member: Sendable, Equatable, Codable {
         case keyID = "keyId"
         case publicKey
     }
+
+    /// Every key of the contract is present (`"unit": null` for a member without a unit).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(role, forKey: .role)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(keyID, forKey: .keyID)
+        try c.encode(publicKey, forKey: .publicKey)
+    }
 }
 
 /// A member's profile (name and unit) as stored: XChaCha20-Poly1305 under the roster key.

@@ -9,7 +9,7 @@ struct Roster {
     @discardableResult
     func enrol(
         name: String, role: Role, unit: String?, key: PublicKey, rosterKey: SecureBytes, action: String,
-        by actor: Identity, role actorRole: Role?, log: AuditLog
+        by actor: Identity, role actorRole: Role?, log: AuditLog, keyHash: [UInt8]? = nil
     ) throws(VaultError) -> StoredMember {
         let keyID = key.keyID
         if try store.members().contains(where: { $0.keyID == keyID }) {
@@ -24,7 +24,8 @@ struct Roster {
         let entry = try log.append(
             by: actor, role: actorRole, action: action, result: .granted,
             AuditLog.Subject(
-                dataHash: MemberProfile.recordHash(row, role: role), detail: "key=\(keyID) role=\(role.rawValue)"))
+                dataHash: MemberProfile.recordHash(row, role: role), keyHash: keyHash,
+                detail: "key=\(keyID) role=\(role.rawValue)"))
         row.entrySeq = entry.seq
         try store.insertMember(row)
         return row
@@ -63,10 +64,15 @@ struct Roster {
             guard entry.actorSigningKey == m.signPublicKey else {
                 throw VaultError(.corrupt, "the vault's first entry was not made by its first officer")
             }
+        } else if let recovery = try store.meta("recovery_key"), recovery.count == 64,
+            Array(recovery[32..<64]) == entry.actorSigningKey
+        {
+            // enrolled by `recover`, signed with the vault's recovery key
         } else {
             guard entry.role == .officer,
                 let signer = try store.members().first(where: { $0.keyID == entry.actorKeyID }),
-                signer.signPublicKey == entry.actorSigningKey, signer.entrySeq < entry.seq
+                signer.signPublicKey == entry.actorSigningKey, signer.entrySeq < entry.seq,
+                signer.removedSeq.map({ $0 > entry.seq }) ?? true
             else {
                 throw VaultError(.corrupt, "the roster row of \(m.keyID) was not enrolled by an officer")
             }

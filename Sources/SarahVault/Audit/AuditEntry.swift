@@ -79,6 +79,14 @@ public struct AuditEntry: Sendable, Equatable {
 
     static func leafHash(of bytes: [UInt8]) -> [UInt8] { Hash.sha256([0], bytes) }
 
+    /// The value of `name=value` in the detail (details are space-separated `name=value` pairs).
+    func detailValue(_ name: String) -> String? {
+        for part in detail.split(separator: " ") where part.hasPrefix(name + "=") {
+            return String(part.dropFirst(name.count + 1))
+        }
+        return nil
+    }
+
     func verifySignature() -> Bool {
         SigningKeyPair.verify(signature: signature, message: signedBytes, publicKey: actorSigningKey)
     }
@@ -163,4 +171,12 @@ enum AuditAction {
     static let revoke = "case.revoke"
     static let readLog = "audit.log"
     static let verifyLog = "audit.verify"
+    static let assign = "case.assign"
+    static let decide = "case.decide"
+    static let removeMember = "member.remove"
+    static let setPolicy = "policy.set"
+    static let showPolicy = "policy.show"
+    static let recover = "vault.recover"
+    static let writeSummary = "summary.write"
+    static let readSummaries = "summary.read"
 }

@@ -18,6 +18,11 @@ struct AuditVerifier {
         try store.readTransaction { () throws(VaultError) in
             let members = try store.members()
             let signers = Dictionary(members.map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
+            let recoverySigner = try store.meta("recovery_key").flatMap { $0.count == 64 ? Array($0[32..<64]) : nil }
+            // What the signed entries say the key holders of each case and the removed members are.
+            var holders: [String: Set<String>] = [:]
+            var removedAt: [String: Int64] = [:]
+            var statuses: [String: String] = [:]
 
             // 1. The log: a chain of signed entries, numbered 0, 1, 2, … without gaps.
             var expected: Int64 = 0
@@ -44,16 +49,34 @@ struct AuditVerifier {
                         Problem(seq: rowSeq, message: "audit entry \(rowSeq) does not link to entry \(rowSeq - 1): an entry was edited, deleted or reordered"))
                 } else if !entry.verifySignature() {
                     problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq): the signature does not verify (edited)"))
-                } else if entry.role != nil {
+                } else if entry.role != nil && entry.actorSigningKey != recoverySigner {
                     let isInit = rowSeq == 0 && entry.action == AuditAction.initVault
                     if let m = signers[entry.actorKeyID], m.signPublicKey == entry.actorSigningKey,
-                        m.entrySeq < rowSeq || (isInit && m.entrySeq == 0), m.role == entry.role?.rawValue
+                        m.entrySeq < rowSeq || (isInit && m.entrySeq == 0), m.role == entry.role?.rawValue,
+                        m.removedSeq.map({ rowSeq < $0 }) ?? true
                     {
-                        // a member acting as themself
+                        // a member acting as themself, while a member
                     } else {
                         problems.append(
                             Problem(seq: rowSeq, message: "audit entry \(rowSeq): its actor \(entry.actorKeyID) was not a member with that key and role"))
                     }
+                }
+                if entry.result == .granted, let c = entry.caseID {
+                    if entry.keyHash != nil, entry.document == nil, let h = entry.detailValue("holders") {
+                        holders[c] = Set(h.split(separator: ",").map(String.init))
+                    } else if entry.action == AuditAction.grant || entry.action == AuditAction.assign,
+                        let k = entry.detailValue("key")
+                    {
+                        holders[c, default: []].insert(k)
+                    }
+                }
+                if entry.result == .granted, entry.action == AuditAction.decide, let c = entry.caseID,
+                    let st = entry.detailValue("status")
+                {
+                    statuses[c] = st
+                }
+                if entry.result == .granted, entry.action == AuditAction.removeMember, let k = entry.detailValue("key") {
+                    removedAt[k] = rowSeq
                 }
                 previous = AuditEntry.leafHash(of: bytes)
                 leaves.append(previous)
@@ -69,6 +92,10 @@ struct AuditVerifier {
             let roster = Roster(store: store)
             for m in members {
                 do throws(VaultError) { try roster.verify(m) } catch { problems.append(Problem(seq: m.entrySeq, message: error.message)) }
+                if m.removedSeq != removedAt[m.keyID] {
+                    problems.append(
+                        Problem(seq: m.removedSeq, message: "member \(m.keyID): the roster says removed at \(m.removedSeq.map(String.init) ?? "never"), the signed log says \(removedAt[m.keyID].map(String.init) ?? "never")"))
+                }
             }
             report.members = members.count
 
@@ -81,6 +108,21 @@ struct AuditVerifier {
                     let e = try AuditEntry(bytes: bytes)
                     guard e.caseID == c.id, e.keyHash == CaseCrypto.publicKeyHash(c.publicKey) else {
                         throw VaultError(.corrupt, "case \(c.id): its public key does not match signed audit entry \(c.keySeq)")
+                    }
+                    let stored = Set(try store.caseKeyHolders(caseID: c.id))
+                    let signed = holders[c.id] ?? []
+                    guard stored == signed else {
+                        let missing = signed.subtracting(stored).sorted().joined(separator: ",")
+                        let extra = stored.subtracting(signed).sorted().joined(separator: ",")
+                        throw VaultError(
+                            .corrupt,
+                            "case \(c.id): its key holders differ from the signed log (missing: \(missing.isEmpty ? "none" : missing); not granted: \(extra.isEmpty ? "none" : extra))")
+                    }
+                    guard c.status == statuses[c.id] ?? "received" else {
+                        throw VaultError(.corrupt, "case \(c.id): its status '\(c.status)' is not the one the signed log set")
+                    }
+                    guard String(c.epoch) == e.detailValue("epoch") else {
+                        throw VaultError(.corrupt, "case \(c.id): its key epoch does not match signed audit entry \(c.keySeq)")
                     }
                     guard let created = try store.auditEntry(seq: c.createdSeq).map({ (b) throws(VaultError) in try AuditEntry(bytes: b) }),
                         created.action == AuditAction.archiveCase, created.caseID == c.id,
@@ -100,8 +142,10 @@ struct AuditVerifier {
                         throw VaultError(.corrupt, "\(label): its audit entry \(v.entrySeq) is missing")
                     }
                     let e = try AuditEntry(bytes: bytes)
+                    let kind = try store.documents(caseID: v.caseID).first { $0.number == v.document }?.kind
                     guard e.action == AuditAction.addDocument, e.caseID == v.caseID, e.document == v.document,
-                        e.version == v.version, e.keyHash == v.keyCommitment
+                        e.version == v.version, e.keyHash == v.keyCommitment, e.detailValue("size") == String(v.size),
+                        e.detailValue("chunks") == String(v.chunkCount), e.detailValue("kind") == kind
                     else {
                         throw VaultError(.corrupt, "\(label): its row does not match signed audit entry \(v.entrySeq)")
                     }

@@ -89,10 +89,11 @@ public struct DemoStory {
         let registrar = try Vault.open(at: vaultPath, identity: try who(.registrar))
         let archived = try registrar.archive(
             files: [reportPath], diarienummer: caseID, unit: "Socialpsykiatri Norr", received: "2021-03-02",
-            title: "Förlorade handlingar på buss", kind: .report)
+            title: "Förlorade handlingar på buss", kind: .report, investigators: [try who(.investigator).keyID])
         line("case \(archived.case): \(archived.documents.count) document, \(archived.documents[0].size) bytes, encrypted under its own case key")
         let shown = try registrar.show(caseID: caseID)
-        line("the case key went to: \(shown.keyHolders.joined(separator: ", ")) (officer, investigator, the unit's manager)")
+        line("the case key went to: \(shown.keyHolders.joined(separator: ", "))")
+        line("  (the officer, the investigator named for it, the unit's manager, and the vault's recovery key)")
         line("the registrar archived it but holds no key: the title reads '\(shown.title ?? "(sealed)")'")
         try fm.removeItem(atPath: reportPath, orThrow: "the plaintext scan")
         line("the paper scan is deleted; from now on the case exists only encrypted")

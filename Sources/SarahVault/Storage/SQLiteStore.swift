@@ -1,6 +1,6 @@
 import Foundation
 
-/// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a committed
+/// The embedded store: one SQLite file with a rollback journal and `synchronous=FULL`, so a committed
 /// transaction (and with it its audit entry) survives a crash or power loss.
 final class SQLiteStore: VaultStore {
     static let schemaVersion: Int64 = 1
@@ -164,6 +164,10 @@ final class SQLiteStore: VaultStore {
             [.integer(epoch), .blob(publicKey), .integer(keySeq), .text(caseID)])
     }
 
+    func setCaseStatus(caseID: String, status: String) throws(VaultError) {
+        try db.run("UPDATE cases SET status = ? WHERE case_id = ?", [.text(status), .text(caseID)])
+    }
+
     private static let caseColumns = "case_id, received, status, epoch, public_key, key_seq, created_seq"
 
     private static func caseFrom(_ r: SQLiteRow) -> StoredCase {
@@ -203,6 +207,19 @@ final class SQLiteStore: VaultStore {
 
     func deleteCaseKey(caseID: String, keyID: String) throws(VaultError) {
         try db.run("DELETE FROM case_keys WHERE case_id = ? AND key_id = ?", [.text(caseID), .text(keyID)])
+    }
+
+    func deleteCaseKeys(caseID: String) throws(VaultError) {
+        try db.run("DELETE FROM case_keys WHERE case_id = ?", [.text(caseID)])
+    }
+
+    func cases(heldBy keyID: String) throws(VaultError) -> [String] {
+        try db.rows("SELECT case_id FROM case_keys WHERE key_id = ? ORDER BY case_id", [.text(keyID)])
+            .compactMap { $0.first?.string }
+    }
+
+    func setMemberRemoved(keyID: String, seq: Int64) throws(VaultError) {
+        try db.run("UPDATE members SET removed_seq = ? WHERE key_id = ?", [.integer(seq), .text(keyID)])
     }
 
     // MARK: documents and versions

@@ -19,6 +19,7 @@ protocol VaultStore: AnyObject {
 
     func insertCase(_ c: StoredCase) throws(VaultError)
     func updateCaseKey(caseID: String, epoch: Int64, publicKey: [UInt8], keySeq: Int64) throws(VaultError)
+    func setCaseStatus(caseID: String, status: String) throws(VaultError)
     func caseRecord(_ id: String) throws(VaultError) -> StoredCase?
     func cases() throws(VaultError) -> [StoredCase]
 
@@ -26,6 +27,10 @@ protocol VaultStore: AnyObject {
     func caseKey(caseID: String, keyID: String) throws(VaultError) -> (epoch: Int64, sealed: [UInt8])?
     func caseKeyHolders(caseID: String) throws(VaultError) -> [String]
     func deleteCaseKey(caseID: String, keyID: String) throws(VaultError)
+    func deleteCaseKeys(caseID: String) throws(VaultError)
+    /// Cases whose key `keyID` holds.
+    func cases(heldBy keyID: String) throws(VaultError) -> [String]
+    func setMemberRemoved(keyID: String, seq: Int64) throws(VaultError)
 
     func insertDocument(_ d: StoredDocument) throws(VaultError)
     func documents(caseID: String) throws(VaultError) -> [StoredDocument]

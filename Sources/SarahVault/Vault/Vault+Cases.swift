@@ -5,30 +5,43 @@ extension Vault {
     static let recordKind = "record"
 
     /// Archives files into case `diarienummer`, creating the case when it is new: a fresh case
-    /// key, sealed to everyone the policy entitles (officers, the unit's managers,
-    /// investigators) and not to the archiving registrar; the confidential registry fields go
-    /// into the encrypted case record.
+    /// key, sealed to everyone the policy entitles (officers, the unit's managers, the
+    /// investigators named) and to the vault's recovery key — not to the archiving registrar;
+    /// the confidential registry fields go into the encrypted case record.
     public func archive(
         files: [String], diarienummer: String, unit: String, received: String, title: String?,
-        kind: DocumentKind = .report, progress: ((String, Int64, Int64) -> Void)? = nil
+        kind: DocumentKind = .report, investigators: [String] = [], allowPersonnummer: Bool = false,
+        progress: ((String, Int64, Int64) -> Void)? = nil
     ) throws(VaultError) -> ArchiveResult {
         let caseID = try Diarienummer.validate(diarienummer)
         let receivedDate = try RegistryDate.validate(received)
         try Roster.validateText(unit, what: "the unit")
         if let title { try Roster.validateText(title, what: "the title") }
         if try store.caseRecord(caseID) != nil {
-            return try add(caseID: caseID, files: files, kind: kind, progress: progress)
+            return try add(
+                caseID: caseID, files: files, kind: kind, allowPersonnummer: allowPersonnummer, progress: progress)
         }
         try require(.archive, action: AuditAction.archiveCase, AuditLog.Subject(caseID: caseID))
         let sources = try Self.openSources(files)
-        let recipients = try verifiedMembers().filter { m in
-            policy.receivesCaseKey(role: m.member.role, memberUnit: m.member.unit, caseUnit: unit)
+        let members = try verifiedMembers()
+        for k in investigators where !members.contains(where: { $0.row.keyID == k && $0.member.role == .investigator }) {
+            throw VaultError(
+                .invalidInput, "--investigator \(Diarienummer.printable(k)) is not an enrolled investigator's key id",
+                hints: ["see key ids with 'sarah-vault member list'"])
+        }
+        var recipients = members.filter { m in
+            Policy.receivesCaseKey(
+                role: m.member.role, memberUnit: m.member.unit, caseUnit: unit, named: investigators.contains(m.row.keyID))
+        }.map { (keyID: $0.row.keyID, boxPublicKey: $0.row.boxPublicKey) }
+        if let recovery = try recoveryPublicKey() {
+            recipients.append((keyID: CaseKeys.recoveryHolder, boxPublicKey: recovery.boxKey))
         }
         let caseKey = try BoxKeyPair()
         guard let record = try? JSONEncoder().encode(CaseRecord(title: title, unit: unit)) else {
             throw VaultError(.internalError, "could not encode the case record")
         }
         let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
+        let keys = CaseKeys(store: store, log: log)
 
         let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
             let created = try log.append(
@@ -36,21 +49,21 @@ extension Vault {
                 AuditLog.Subject(
                     caseID: caseID, dataHash: CaseCrypto.registryHash(caseID: caseID, received: receivedDate),
                     keyHash: CaseCrypto.publicKeyHash(caseKey.publicKey),
-                    detail: "epoch=0 recipients=" + recipients.map(\.row.keyID).joined(separator: ",")))
+                    detail: "epoch=0 holders=" + recipients.map(\.keyID).joined(separator: ",")))
             try store.insertCase(
                 StoredCase(
                     id: caseID, received: receivedDate, status: "received", epoch: 0, publicKey: caseKey.publicKey,
                     keySeq: created.seq, createdSeq: created.seq))
             for r in recipients {
-                try store.putCaseKey(
-                    caseID: caseID, keyID: r.row.keyID, epoch: 0,
-                    sealed: BoxKeyPair.seal(caseKey.secretKey, to: r.row.boxPublicKey))
+                try keys.seal(caseKey, caseID: caseID, epoch: 0, to: r.keyID, boxPublicKey: r.boxPublicKey)
             }
             try store.insertDocument(StoredDocument(caseID: caseID, number: Self.recordDocument, kind: Self.recordKind))
             _ = try writer.write(
                 caseID: caseID, casePublicKey: caseKey.publicKey, document: Self.recordDocument, version: 1,
                 kind: Self.recordKind, name: "", source: BytesSource(Array(record)), by: identity, role: myRole)
-            return try writeNew(sources, caseID: caseID, casePublicKey: caseKey.publicKey, firstNumber: 1, kind: kind, writer: writer, progress: progress)
+            return try writeDocuments(
+                sources, caseID: caseID, casePublicKey: caseKey.publicKey, known: [:], kind: kind,
+                allowPersonnummer: allowPersonnummer, writer: writer, progress: progress)
         }
         return ArchiveResult(case: caseID, created: true, documents: documents)
     }
@@ -58,7 +71,7 @@ extension Vault {
     /// Adds documents to an existing case. A file whose name matches a document the acting
     /// person can see becomes that document's next version; otherwise a new document.
     public func add(
-        caseID rawCase: String, files: [String], kind: DocumentKind = .other,
+        caseID rawCase: String, files: [String], kind: DocumentKind = .other, allowPersonnummer: Bool = false,
         progress: ((String, Int64, Int64) -> Void)? = nil
     ) throws(VaultError) -> ArchiveResult {
         let caseID = try Diarienummer.validate(rawCase)
@@ -67,62 +80,56 @@ extension Vault {
         try verifyCaseKeyEntry(c)
         let sources = try Self.openSources(files)
         // Names are sealed to the case: only someone holding its key can match them.
-        var byName: [String: (doc: Int64, latest: Int64)] = [:]
+        var known: [String: (doc: Int64, latest: Int64)] = [:]
         if let caseKey = try openCaseKey(c) {
             for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
                 let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
-                byName[name] = (v.document, max(byName[name]?.latest ?? 0, v.version))
+                known[name] = (v.document, max(known[name]?.latest ?? 0, v.version))
             }
         }
         let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
         let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
-            var next = (try store.documents(caseID: caseID).map(\.number).max() ?? 0) + 1
-            var out: [ArchivedDocument] = []
-            for (path, reader) in sources {
-                let name = Self.documentName(path)
-                let doc: Int64
-                let version: Int64
-                if let existing = byName[name] {
-                    (doc, version) = (existing.doc, existing.latest + 1)
-                } else {
-                    (doc, version) = (next, 1)
-                    next += 1
-                    try store.insertDocument(StoredDocument(caseID: caseID, number: doc, kind: kind.rawValue))
-                }
-                byName[name] = (doc, version)
-                let w = try writer.write(
-                    caseID: caseID, casePublicKey: c.publicKey, document: doc, version: version, kind: kind.rawValue,
-                    name: name, source: reader, by: identity, role: myRole,
-                    progress: progress.map { p in { p(name, $0, reader.size) } })
-                out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
-            }
-            return out
+            try writeDocuments(
+                sources, caseID: caseID, casePublicKey: c.publicKey, known: known, kind: kind,
+                allowPersonnummer: allowPersonnummer, writer: writer, progress: progress)
         }
         return ArchiveResult(case: caseID, created: false, documents: documents)
     }
 
-    private func writeNew(
-        _ sources: [(String, ChunkReader)], caseID: String, casePublicKey: [UInt8], firstNumber: Int64,
-        kind: DocumentKind, writer: DocumentWriter, progress: ((String, Int64, Int64) -> Void)?
+    /// Writes each source as a new document, or as the next version of a document of the same
+    /// name in `known`, inside the caller's transaction. Text is scanned for personnummer as it
+    /// streams; one found stops the write (and rolls everything back) unless allowed.
+    private func writeDocuments(
+        _ sources: [(String, ChunkReader)], caseID: String, casePublicKey: [UInt8],
+        known: [String: (doc: Int64, latest: Int64)], kind: DocumentKind, allowPersonnummer: Bool,
+        writer: DocumentWriter, progress: ((String, Int64, Int64) -> Void)?
     ) throws(VaultError) -> [ArchivedDocument] {
+        var known = known
+        var next = (try store.documents(caseID: caseID).map(\.number).max() ?? 0) + 1
         var out: [ArchivedDocument] = []
-        var number = firstNumber
-        var versions: [String: (Int64, Int64)] = [:]
         for (path, reader) in sources {
             let name = Self.documentName(path)
+            if Personnummer.containsPersonnummer(name) {
+                throw VaultError(.invalidInput, "a document's file name must not contain a personnummer")
+            }
             let doc: Int64
             let version: Int64
-            if let (d, v) = versions[name] {
-                (doc, version) = (d, v + 1)
+            let docKind: String
+            if let existing = known[name] {
+                (doc, version) = (existing.doc, existing.latest + 1)
+                docKind = try store.documents(caseID: caseID).first { $0.number == doc }?.kind ?? kind.rawValue
             } else {
-                (doc, version) = (number, 1)
-                number += 1
-                try store.insertDocument(StoredDocument(caseID: caseID, number: doc, kind: kind.rawValue))
+                (doc, version) = (next, 1)
+                next += 1
+                docKind = kind.rawValue
+                try store.insertDocument(StoredDocument(caseID: caseID, number: doc, kind: docKind))
             }
-            versions[name] = (doc, version)
+            known[name] = (doc, version)
+            let guarded = PersonnummerGuardedSource(reader, allow: allowPersonnummer)
             let w = try writer.write(
-                caseID: caseID, casePublicKey: casePublicKey, document: doc, version: version, kind: kind.rawValue,
-                name: name, source: reader, by: identity, role: myRole,
+                caseID: caseID, casePublicKey: casePublicKey, document: doc, version: version, kind: docKind,
+                name: name, source: guarded, by: identity, role: myRole,
+                note: guarded.found ? "personnummer-allowed" : nil,
                 progress: progress.map { p in { p(name, $0, reader.size) } })
             out.append(ArchivedDocument(id: doc, name: name, version: version, size: w.version.size))
         }

@@ -4,10 +4,12 @@ extension Vault {
     public func addMember(name: String, role: Role, unit: String?, publicKey: PublicKey) throws(VaultError) -> Member {
         try require(.manageMembers, action: AuditAction.addMember, AuditLog.Subject(detail: "key=\(publicKey.keyID)"))
         let key = try rosterKey()
+        let inherited = try casesInherited(by: role, unit: unit)
         try store.writeTransaction { () throws(VaultError) in
             try Roster(store: store).enrol(
                 name: name, role: role, unit: unit, key: publicKey, rosterKey: key, action: AuditAction.addMember,
                 by: identity, role: myRole, log: log)
+            try handOver(inherited, to: publicKey)
         }
         return Member(name: name, role: role, unit: unit, keyID: publicKey.keyID, publicKey: publicKey.token)
     }
@@ -18,12 +20,15 @@ extension Vault {
         let entries = try RosterFile.parse(text)
         try require(.manageMembers, action: AuditAction.addMember, AuditLog.Subject(detail: "import"))
         let key = try rosterKey()
+        var inherited: [[(StoredCase, BoxKeyPair)]] = []
+        for e in entries { inherited.append(try casesInherited(by: e.member.role, unit: e.member.unit)) }
         try store.writeTransaction { () throws(VaultError) in
-            for e in entries {
+            for (e, cases) in zip(entries, inherited) {
                 do throws(VaultError) {
                     try Roster(store: store).enrol(
                         name: e.member.name, role: e.member.role, unit: e.member.unit, key: e.key, rosterKey: key,
                         action: AuditAction.addMember, by: identity, role: myRole, log: log)
+                    try handOver(cases, to: e.key)
                 } catch {
                     throw VaultError(error.code, "roster line \(e.line): \(error.message)", hints: error.hints)
                 }
@@ -42,6 +47,33 @@ extension Vault {
             try log.append(by: identity, role: myRole, action: AuditAction.listMembers, result: .granted)
         }
         return members
+    }
+
+    /// The existing cases a new member is entitled to by role (an officer: all; a unit
+    /// manager: their unit's), among those whose keys the enrolling officer holds.
+    func casesInherited(by role: Role, unit: String?) throws(VaultError) -> [(StoredCase, BoxKeyPair)] {
+        guard role == .officer || (role == .unitManager && unit != nil) else { return [] }
+        var out: [(StoredCase, BoxKeyPair)] = []
+        for c in try store.cases() {
+            guard let key = try openCaseKey(c) else { continue }
+            if role == .unitManager {
+                guard let unit, let record = try caseRecord(c, key: key), Policy.sameUnit(record.unit, unit) else { continue }
+            }
+            try verifyCaseKeyEntry(c)
+            out.append((c, key))
+        }
+        return out
+    }
+
+    /// Seals each case key to a new member, one audited grant each, inside the caller's transaction.
+    func handOver(_ cases: [(StoredCase, BoxKeyPair)], to key: PublicKey) throws(VaultError) {
+        let keys = CaseKeys(store: store, log: log)
+        for (c, caseKey) in cases {
+            try keys.seal(caseKey, caseID: c.id, epoch: c.epoch, to: key.keyID, boxPublicKey: key.boxKey)
+            try log.append(
+                by: identity, role: myRole, action: AuditAction.grant, result: .granted,
+                AuditLog.Subject(caseID: c.id, detail: "key=\(key.keyID)"))
+        }
     }
 
     func decode(_ row: StoredMember, rosterKey: SecureBytes) throws(VaultError) -> Member {

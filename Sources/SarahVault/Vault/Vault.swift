@@ -8,8 +8,10 @@ public final class Vault {
     let store: any VaultStore
     let identity: Identity
     let vaultID: [UInt8]
-    let policy: Policy
+    var policy: Policy
     let log: AuditLog
+    /// The recovery key made by `create`; nil for a vault opened later. Show it once.
+    public private(set) var recoveryKey: RecoveryKey?
     /// The acting person's verified roster row; nil when they are not a member.
     let me: StoredMember?
     var myRole: Role? { me.flatMap { Role(rawValue: $0.role) } }
@@ -32,16 +34,22 @@ public final class Vault {
         let store = try SQLiteStore(path: path, create: true)
         do throws(VaultError) {
             let vaultID = Sodium.randomBytes(16)
+            let recovery = try RecoveryKey.generate()
             try store.writeTransaction { () throws(VaultError) in
                 try store.setMeta("vault_id", vaultID)
                 try store.setMeta("format", [1])
                 let rosterKey = try Sodium.randomSecret(32)
+                try store.setMeta("recovery_key", recovery.publicBytes)
+                try store.setMeta("recovery_roster_key", BoxKeyPair.seal(rosterKey, to: recovery.identity.box.publicKey))
                 let log = AuditLog(store: store, vaultID: vaultID)
                 try Roster(store: store).enrol(
                     name: name ?? identity.name, role: .officer, unit: unit, key: identity.publicKey,
-                    rosterKey: rosterKey, action: AuditAction.initVault, by: identity, role: .officer, log: log)
+                    rosterKey: rosterKey, action: AuditAction.initVault, by: identity, role: .officer, log: log,
+                    keyHash: Hash.sha256(recovery.publicBytes))
             }
-            return try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+            let vault = try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+            vault.recoveryKey = recovery
+            return vault
         } catch {
             // A vault that could not be initialised completely is not left half-made.
             unlink(path)
@@ -58,7 +66,36 @@ public final class Vault {
         guard let vaultID = try store.meta("vault_id"), vaultID.count == 16 else {
             throw VaultError(.corrupt, "the vault has no valid vault id")
         }
-        return try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+        return try Vault(store: store, identity: identity, vaultID: vaultID, policy: try loadPolicy(store))
+    }
+
+    /// The policy in force: the vault's own, checked against the signed entry that set it, or
+    /// the built-in default.
+    static func loadPolicy(_ store: any VaultStore) throws(VaultError) -> Policy {
+        guard let text = try store.meta("policy"), let seqBytes = try store.meta("policy_seq"),
+            let seq = Int64(String(decoding: seqBytes, as: UTF8.self))
+        else { return .default }
+        guard let entryBytes = try store.auditEntry(seq: seq),
+            let e = try? AuditEntry(bytes: entryBytes), e.action == AuditAction.setPolicy, e.result == .granted,
+            e.dataHash == Hash.sha256(text), e.verifySignature()
+        else {
+            throw VaultError(.corrupt, "the vault's policy does not match the signed entry that set it")
+        }
+        guard let string = String(validating: text, as: UTF8.self) else {
+            throw VaultError(.corrupt, "the vault's policy is not text")
+        }
+        return try Policy(parsing: string)
+    }
+
+    /// The recovery key's public half (X25519 || Ed25519), checked against the vault's first entry.
+    func recoveryPublicKey() throws(VaultError) -> PublicKey? {
+        guard let bytes = try store.meta("recovery_key"), bytes.count == 64 else { return nil }
+        guard let first = try store.auditEntry(seq: 0), let e = try? AuditEntry(bytes: first),
+            e.keyHash == Hash.sha256(bytes)
+        else {
+            throw VaultError(.corrupt, "the vault's recovery key does not match its first, signed entry")
+        }
+        return PublicKey(boxKey: Array(bytes[0..<32]), signingKey: Array(bytes[32..<64]))
     }
 
     /// The acting person as the vault knows them.
