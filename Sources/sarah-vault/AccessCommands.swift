@@ -139,3 +139,48 @@ struct Decide: ParsableCommand {
         if global.json { Output.json(["case": caseID, "status": "decided:" + outcome.rawValue]) } else { Output.line("case \(caseID): decided \(outcome.rawValue)") }
     }
 }
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the board's de-identified summary of a case (officers).",
+        discussion: "Sealed to the board's key: the board reads summaries, never case content. No personnummer.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The case's diarienummer.") var caseID: String
+    @Option(help: "The summary text.") var text: String?
+    @Option(help: ArgumentHelp("Read the summary from this file.", valueName: "path")) var file: String?
+
+    func run() throws {
+        let body: String
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file), let t = String(data: data, encoding: .utf8) else {
+                throw VaultError(.invalidInput, "cannot read \(file) as UTF-8 text")
+            }
+            body = t
+        } else if let text {
+            body = text
+        } else {
+            throw VaultError(.invalidInput, "give the summary with --text or --file")
+        }
+        let version = try global.openVault().writeSummary(caseID: caseID, text: body)
+        if global.json { Output.json(["case": caseID, "version": String(version)]) } else { Output.line("summary v\(version) of case \(caseID) written for the board") }
+    }
+}
+
+struct Summaries: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The board's view: every case's latest de-identified summary.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let list = try global.openVault().summaries()
+        if global.json {
+            Output.json(list)
+        } else if list.isEmpty {
+            Output.line("no summaries")
+        } else {
+            for s in list {
+                Output.line("\(s.case)  received \(s.received)  \(s.status)")
+                for l in s.summary.split(separator: "\n", omittingEmptySubsequences: false) { Output.line("    \(l)") }
+            }
+        }
+    }
+}

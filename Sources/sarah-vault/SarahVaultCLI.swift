@@ -23,7 +23,7 @@ struct SarahVaultCLI: ParsableCommand {
             """,
         subcommands: [
             Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self,
-            Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
+            Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, Summary.self, Summaries.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
         ]
     )
 

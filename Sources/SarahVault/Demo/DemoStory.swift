@@ -112,7 +112,18 @@ public struct DemoStory {
             }
         }
 
-        step(5, "What a finder of the vault file sees")
+        step(5, "The officer decides; the board is informed without learning whom it concerns")
+        let officer = try Vault.open(at: vaultPath, identity: try who(.officer))
+        try officer.decide(caseID: caseID, outcome: .serious)
+        try officer.writeSummary(
+            caseID: caseID,
+            text: "Allvarligt missförhållande: sekretessbelagda handlingar förlorades vid hemarbete. Rutin för arbete utanför kontoret saknades; riskanalys och ny rutin beslutade. Anmält till IVO.")
+        line("decision recorded: serious (status is a registry field; the signed log holds who decided)")
+        for s in try Vault.open(at: vaultPath, identity: try who(.board)).summaries() {
+            line("the board reads: \(s.case) \(s.status): \"\(s.summary.prefix(60))…\"")
+        }
+
+        step(6, "What a finder of the vault file sees")
         let raw = (try? Data(contentsOf: URL(fileURLWithPath: vaultPath))) ?? Data()
         for secret in ["Greta Exempelsson", "Socialpsykiatri Norr", "Förlorade handlingar", "stödboende"] {
             let found = raw.range(of: Data(secret.utf8)) != nil
@@ -120,7 +131,7 @@ public struct DemoStory {
         }
         line("in clear: the diarienummer, dates, status, sizes, key ids and roles — nothing that says whom it concerns")
 
-        step(6, "The auditor checks the log without reading a single case")
+        step(7, "The auditor checks the log without reading a single case")
         let auditor = try Vault.open(at: vaultPath, identity: try who(.auditor))
         let entries = try auditor.auditLog()
         let refused = entries.filter { $0.result == .refused }
@@ -129,7 +140,7 @@ public struct DemoStory {
         let ok = try auditor.verify()
         line("audit verify: \(ok.ok ? "OK" : "FAILED") — \(ok.entries) entries, \(ok.versions) ciphertexts checked by hash, root \(ok.treeRoot.prefix(16))…")
 
-        step(7, "Someone edits the vault file directly")
+        step(8, "Someone edits the vault file directly")
         try Self.flipOneByte(ofFirstChunkIn: caseID, document: 1, vaultPath: vaultPath)
         line("one byte of the report's ciphertext was changed with SQL, bypassing SarahVault")
         let after = try auditor.verify()

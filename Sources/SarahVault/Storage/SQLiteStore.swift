@@ -62,6 +62,10 @@ final class SQLiteStore: VaultStore {
                 CREATE TABLE chunks(
                     vid INTEGER NOT NULL REFERENCES versions(vid), idx INTEGER NOT NULL, data BLOB NOT NULL,
                     PRIMARY KEY(vid, idx));
+                CREATE TABLE board_keys(key_id TEXT PRIMARY KEY, sealed BLOB NOT NULL);
+                CREATE TABLE summaries(
+                    case_id TEXT NOT NULL REFERENCES cases(case_id), version INTEGER NOT NULL, sealed_key BLOB NOT NULL,
+                    body BLOB NOT NULL, entry_seq INTEGER NOT NULL, PRIMARY KEY(case_id, version));
                 CREATE TABLE audit(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL);
                 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -314,6 +318,34 @@ final class SQLiteStore: VaultStore {
                 try s.withBlob(at: 1) { (p) throws(VaultError) in try body(idx, p, idx == count - 1) }
                 expected += 1
             }
+        }
+    }
+
+    // MARK: board summaries
+
+    func putBoardKey(keyID: String, sealed: [UInt8]) throws(VaultError) {
+        try db.run("INSERT OR REPLACE INTO board_keys(key_id, sealed) VALUES (?, ?)", [.text(keyID), .blob(sealed)])
+    }
+
+    func boardKey(keyID: String) throws(VaultError) -> [UInt8]? {
+        try db.firstRow("SELECT sealed FROM board_keys WHERE key_id = ?", [.text(keyID)])?.first?.bytes
+    }
+
+    func boardKeyHolders() throws(VaultError) -> [String] {
+        try db.rows("SELECT key_id FROM board_keys ORDER BY key_id").compactMap { $0.first?.string }
+    }
+
+    func insertSummary(_ s: StoredSummary) throws(VaultError) {
+        try db.run(
+            "INSERT INTO summaries(case_id, version, sealed_key, body, entry_seq) VALUES (?,?,?,?,?)",
+            [.text(s.caseID), .integer(s.version), .blob(s.sealedKey), .blob(s.body), .integer(s.entrySeq)])
+    }
+
+    func summaries() throws(VaultError) -> [StoredSummary] {
+        try db.rows("SELECT case_id, version, sealed_key, body, entry_seq FROM summaries ORDER BY case_id, version").map {
+            StoredSummary(
+                caseID: $0[0].string ?? "", version: $0[1].int ?? -1, sealedKey: $0[2].bytes ?? [],
+                body: $0[3].bytes ?? [], entrySeq: $0[4].int ?? -1)
         }
     }
 

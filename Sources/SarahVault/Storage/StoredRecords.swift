@@ -45,3 +45,14 @@ struct StoredVersion: Sendable, Equatable {
     var sealedKey: [UInt8]
     var entrySeq: Int64
 }
+
+/// A de-identified summary for the board: a one-shot key sealed to the board's public key and
+/// the text under it (see `BoardSummaries`).
+struct StoredSummary: Sendable, Equatable {
+    var caseID: String
+    var version: Int64
+    var sealedKey: [UInt8]
+    /// nonce (24) || XChaCha20-Poly1305 ciphertext of the summary text.
+    var body: [UInt8]
+    var entrySeq: Int64
+}

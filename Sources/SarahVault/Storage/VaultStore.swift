@@ -49,6 +49,12 @@ protocol VaultStore: AnyObject {
         vid: Int64, _ body: (_ index: Int64, _ data: UnsafeRawBufferPointer, _ isLast: Bool) throws(VaultError) -> Void
     ) throws(VaultError)
 
+    func putBoardKey(keyID: String, sealed: [UInt8]) throws(VaultError)
+    func boardKey(keyID: String) throws(VaultError) -> [UInt8]?
+    func boardKeyHolders() throws(VaultError) -> [String]
+    func insertSummary(_ s: StoredSummary) throws(VaultError)
+    func summaries() throws(VaultError) -> [StoredSummary]
+
     func appendAuditEntry(seq: Int64, bytes: [UInt8]) throws(VaultError)
     /// The newest entry's sequence and bytes.
     func lastAuditEntry() throws(VaultError) -> (seq: Int64, bytes: [UInt8])?

@@ -9,7 +9,7 @@ extension Vault {
             try Roster(store: store).enrol(
                 name: name, role: role, unit: unit, key: publicKey, rosterKey: key, action: AuditAction.addMember,
                 by: identity, role: myRole, log: log)
-            try handOver(inherited, to: publicKey)
+            try handOver(inherited, to: publicKey, role: role)
         }
         return Member(name: name, role: role, unit: unit, keyID: publicKey.keyID, publicKey: publicKey.token)
     }
@@ -28,7 +28,7 @@ extension Vault {
                     try Roster(store: store).enrol(
                         name: e.member.name, role: e.member.role, unit: e.member.unit, key: e.key, rosterKey: key,
                         action: AuditAction.addMember, by: identity, role: myRole, log: log)
-                    try handOver(cases, to: e.key)
+                    try handOver(cases, to: e.key, role: e.member.role)
                 } catch {
                     throw VaultError(error.code, "roster line \(e.line): \(error.message)", hints: error.hints)
                 }
@@ -65,8 +65,12 @@ extension Vault {
         return out
     }
 
-    /// Seals each case key to a new member, one audited grant each, inside the caller's transaction.
-    func handOver(_ cases: [(StoredCase, BoxKeyPair)], to key: PublicKey) throws(VaultError) {
+    /// Seals each case key to a new member, one audited grant each, and the board key to a new
+    /// officer or board member, inside the caller's transaction.
+    func handOver(_ cases: [(StoredCase, BoxKeyPair)], to key: PublicKey, role: Role) throws(VaultError) {
+        if role == .officer || role == .board, let board = try boardKey() {
+            try store.putBoardKey(keyID: key.keyID, sealed: BoxKeyPair.seal(board.secretKey, to: key.boxKey))
+        }
         let keys = CaseKeys(store: store, log: log)
         for (c, caseKey) in cases {
             try keys.seal(caseKey, caseID: c.id, epoch: c.epoch, to: key.keyID, boxPublicKey: key.boxKey)

@@ -35,11 +35,19 @@ extension Vault {
             try verifyCaseKeyEntry(c)
             cases.append((c, pair))
         }
+        var board: BoxKeyPair?
+        if let sealed = try store.boardKey(keyID: CaseKeys.recoveryHolder), let secret = try recovery.identity.box.open(sealed) {
+            board = try BoxKeyPair(secretKey: secret)
+        }
         let actor = recovery.identity
         try store.writeTransaction { () throws(VaultError) in
             try Roster(store: store).enrol(
                 name: name, role: .officer, unit: unit, key: identity.publicKey, rosterKey: rosterKey,
                 action: AuditAction.addMember, by: actor, role: .officer, log: log)
+            if let board {
+                try store.putBoardKey(
+                    keyID: identity.keyID, sealed: BoxKeyPair.seal(board.secretKey, to: identity.box.publicKey))
+            }
             let keys = CaseKeys(store: store, log: log)
             for (c, key) in cases {
                 try keys.seal(key, caseID: c.id, epoch: c.epoch, to: identity.keyID, boxPublicKey: identity.box.publicKey)

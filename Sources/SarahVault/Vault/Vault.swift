@@ -41,11 +41,18 @@ public final class Vault {
                 let rosterKey = try Sodium.randomSecret(32)
                 try store.setMeta("recovery_key", recovery.publicBytes)
                 try store.setMeta("recovery_roster_key", BoxKeyPair.seal(rosterKey, to: recovery.identity.box.publicKey))
+                // The board's key pair: summaries are sealed to it; its secret goes to the board,
+                // the officers and the recovery key.
+                let board = try BoxKeyPair()
+                try store.setMeta("board_public_key", board.publicKey)
+                try store.putBoardKey(keyID: identity.keyID, sealed: BoxKeyPair.seal(board.secretKey, to: identity.box.publicKey))
+                try store.putBoardKey(
+                    keyID: CaseKeys.recoveryHolder, sealed: BoxKeyPair.seal(board.secretKey, to: recovery.identity.box.publicKey))
                 let log = AuditLog(store: store, vaultID: vaultID)
                 try Roster(store: store).enrol(
                     name: name ?? identity.name, role: .officer, unit: unit, key: identity.publicKey,
                     rosterKey: rosterKey, action: AuditAction.initVault, by: identity, role: .officer, log: log,
-                    keyHash: Hash.sha256(recovery.publicBytes))
+                    keyHash: Hash.sha256(recovery.publicBytes, board.publicKey))
             }
             let vault = try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
             vault.recoveryKey = recovery
@@ -90,12 +97,39 @@ public final class Vault {
     /// The recovery key's public half (X25519 || Ed25519), checked against the vault's first entry.
     func recoveryPublicKey() throws(VaultError) -> PublicKey? {
         guard let bytes = try store.meta("recovery_key"), bytes.count == 64 else { return nil }
-        guard let first = try store.auditEntry(seq: 0), let e = try? AuditEntry(bytes: first),
-            e.keyHash == Hash.sha256(bytes)
-        else {
-            throw VaultError(.corrupt, "the vault's recovery key does not match its first, signed entry")
-        }
+        try checkVaultKeys()
         return PublicKey(boxKey: Array(bytes[0..<32]), signingKey: Array(bytes[32..<64]))
+    }
+
+    /// The board's public key, checked against the vault's first entry.
+    func boardPublicKey() throws(VaultError) -> [UInt8] {
+        guard let pk = try store.meta("board_public_key"), pk.count == 32 else {
+            throw VaultError(.corrupt, "the vault has no board key")
+        }
+        try checkVaultKeys()
+        return pk
+    }
+
+    /// The first entry's key hash signs SHA-256(recovery X25519 || recovery Ed25519 || board X25519).
+    private func checkVaultKeys() throws(VaultError) {
+        let recovery = try store.meta("recovery_key") ?? []
+        let board = try store.meta("board_public_key") ?? []
+        guard let first = try store.auditEntry(seq: 0), let e = try? AuditEntry(bytes: first), e.verifySignature(),
+            e.keyHash == Hash.sha256(recovery, board)
+        else {
+            throw VaultError(.corrupt, "the vault's recovery or board key does not match its first, signed entry")
+        }
+    }
+
+    /// The board key pair, opened with the acting person's sealed copy; nil when they hold none.
+    func boardKey() throws(VaultError) -> BoxKeyPair? {
+        guard let sealed = try store.boardKey(keyID: identity.keyID) else { return nil }
+        guard let secret = try identity.box.open(sealed), let pair = try? BoxKeyPair(secretKey: secret),
+            pair.publicKey == (try boardPublicKey())
+        else {
+            throw VaultError(.authenticationFailed, "your copy of the board key does not open: it was altered or moved")
+        }
+        return pair
     }
 
     /// The acting person as the vault knows them.

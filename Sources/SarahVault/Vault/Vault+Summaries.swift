@@ -1,0 +1,103 @@
+import Foundation
+
+/// A case as the board sees it: registry fields and the officer's de-identified summary.
+public struct BoardSummary: Sendable, Codable, Equatable {
+    public var `case`: String
+    public var received: String
+    public var status: String
+    public var version: Int64
+    public var summary: String
+}
+
+/// Board summaries (routine 3.8 and 5: the board is informed, without what identifies the
+/// person). Each summary has a one-shot key `K` sealed to the board's public key;
+/// the text is XChaCha20-Poly1305 under `K` with a random nonce and associated data
+/// "sarahvault/v1/summary" || vault id || u8 len || case id || u32 version. The signed entry
+/// carries SHA-256(sealed key || body) and the key commitment of `K`.
+extension Vault {
+    static func summaryBinding(vaultID: [UInt8], caseID: String, version: Int64) -> [UInt8] {
+        var w = ByteWriter()
+        w.append(Array("sarahvault/v1/summary".utf8))
+        w.append(vaultID)
+        w.short(caseID)
+        w.u32(UInt32(version))
+        return w.bytes
+    }
+
+    /// Writes a new version of a case's board summary (officers). The text must identify no
+    /// one: it is refused if it holds a personnummer.
+    @discardableResult
+    public func writeSummary(caseID rawCase: String, text: String) throws(VaultError) -> Int64 {
+        let caseID = try Diarienummer.validate(rawCase)
+        guard !text.trimmingWhitespace().isEmpty, text.utf8.count <= 64 * 1024 else {
+            throw VaultError(.invalidInput, "a summary must be 1 byte to 64 KiB of text")
+        }
+        if Personnummer.containsPersonnummer(text) {
+            throw VaultError(
+                .invalidInput, "the summary contains a personnummer: the board must not see who a case concerns")
+        }
+        try require(.decide, action: AuditAction.writeSummary, AuditLog.Subject(caseID: caseID))
+        guard try store.caseRecord(caseID) != nil else { throw unknownCase(caseID, action: AuditAction.writeSummary) }
+        let boardPK = try boardPublicKey()
+        let version = (try store.summaries().filter { $0.caseID == caseID }.map(\.version).max() ?? 0) + 1
+        let key = try Sodium.randomSecret(32)
+        let nonce = Sodium.randomBytes(AEAD.nonceBytes)
+        let body = nonce + AEAD.seal(
+            Array(text.utf8), key: key, nonce: nonce,
+            ad: Self.summaryBinding(vaultID: vaultID, caseID: caseID, version: version))
+        let sealedKey = BoxKeyPair.seal(key, to: boardPK)
+        try store.writeTransaction { () throws(VaultError) in
+            let e = try log.append(
+                by: identity, role: myRole, action: AuditAction.writeSummary, result: .granted,
+                AuditLog.Subject(
+                    caseID: caseID, dataHash: Hash.sha256(sealedKey, body), keyHash: ChunkedCipher.keyCommitment(key),
+                    detail: "version=\(version)"))
+            try store.insertSummary(
+                StoredSummary(caseID: caseID, version: version, sealedKey: sealedKey, body: body, entrySeq: e.seq))
+        }
+        return version
+    }
+
+    /// The latest summary of every case that has one, for the board (and officers).
+    public func summaries() throws(VaultError) -> [BoardSummary] {
+        try require(.readBoardSummaries, action: AuditAction.readSummaries)
+        guard let board = try boardKey() else {
+            throw refusal(
+                action: AuditAction.readSummaries, AuditLog.Subject(), message: "refused: you hold no copy of the board key")
+        }
+        var latest: [String: StoredSummary] = [:]
+        for s in try store.summaries() where s.version > (latest[s.caseID]?.version ?? 0) { latest[s.caseID] = s }
+        var out: [BoardSummary] = []
+        for s in latest.values.sorted(by: { $0.caseID < $1.caseID }) {
+            guard let c = try store.caseRecord(s.caseID) else { continue }
+            out.append(
+                BoardSummary(
+                    case: c.id, received: c.received, status: c.status, version: s.version,
+                    summary: try open(s, with: board)))
+        }
+        try store.writeTransaction { () throws(VaultError) in
+            try log.append(
+                by: identity, role: myRole, action: AuditAction.readSummaries, result: .granted,
+                AuditLog.Subject(detail: "count=\(out.count)"))
+        }
+        return out
+    }
+
+    private func open(_ s: StoredSummary, with board: BoxKeyPair) throws(VaultError) -> String {
+        let what = "the board summary of case \(s.caseID) version \(s.version)"
+        guard let entryBytes = try store.auditEntry(seq: s.entrySeq), let e = try? AuditEntry(bytes: entryBytes),
+            e.action == AuditAction.writeSummary, e.caseID == s.caseID, e.dataHash == Hash.sha256(s.sealedKey, s.body),
+            e.verifySignature()
+        else { throw VaultError(.corrupt, "\(what) does not match its signed audit entry") }
+        guard let key = try board.open(s.sealedKey), key.count == 32,
+            Sodium.constantTimeEqual(ChunkedCipher.keyCommitment(key), e.keyHash ?? []), s.body.count >= AEAD.nonceBytes
+        else { throw VaultError(.authenticationFailed, "\(what): its key does not open") }
+        let nonce = Array(s.body[0..<AEAD.nonceBytes])
+        let ct = Array(s.body[AEAD.nonceBytes...])
+        guard let plain = try AEAD.openSecret(
+            ct, key: key, nonce: nonce, ad: Self.summaryBinding(vaultID: vaultID, caseID: s.caseID, version: s.version)),
+            let text = String(validating: plain.unsafeCopy(), as: UTF8.self)
+        else { throw VaultError(.authenticationFailed, "\(what) does not decrypt: it was altered or moved") }
+        return text
+    }
+}
