@@ -23,7 +23,8 @@ struct SarahVaultCLI: ParsableCommand {
             """,
         subcommands: [
             Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self,
-            Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, Summary.self, Summaries.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
+            Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, Summary.self, Summaries.self,
+            Checkout.self, Open.self, Checkin.self, Checkouts.self, Lost.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
         ]
     )
 

@@ -66,6 +66,10 @@ final class SQLiteStore: VaultStore {
                 CREATE TABLE summaries(
                     case_id TEXT NOT NULL REFERENCES cases(case_id), version INTEGER NOT NULL, sealed_key BLOB NOT NULL,
                     body BLOB NOT NULL, entry_seq INTEGER NOT NULL, PRIMARY KEY(case_id, version));
+                CREATE TABLE checkouts(
+                    id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), holder TEXT NOT NULL,
+                    issued INTEGER NOT NULL, expires INTEGER NOT NULL, documents INTEGER NOT NULL, status TEXT NOT NULL,
+                    issue_seq INTEGER NOT NULL, close_seq INTEGER);
                 CREATE TABLE audit(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL);
                 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -346,6 +350,32 @@ final class SQLiteStore: VaultStore {
             StoredSummary(
                 caseID: $0[0].string ?? "", version: $0[1].int ?? -1, sealedKey: $0[2].bytes ?? [],
                 body: $0[3].bytes ?? [], entrySeq: $0[4].int ?? -1)
+        }
+    }
+
+    // MARK: checkouts
+
+    func insertCheckout(_ c: StoredCheckout) throws(VaultError) {
+        try db.run(
+            "INSERT INTO checkouts(id, case_id, holder, issued, expires, documents, status, issue_seq, close_seq) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                .text(c.id), .text(c.caseID), .text(c.holder), .integer(c.issued), .integer(c.expires),
+                .integer(c.documents), .text(c.status), .integer(c.issueSeq), c.closeSeq.map { .integer($0) } ?? .null,
+            ])
+    }
+
+    func closeCheckout(id: String, status: String, seq: Int64) throws(VaultError) {
+        try db.run("UPDATE checkouts SET status = ?, close_seq = ? WHERE id = ?", [.text(status), .integer(seq), .text(id)])
+    }
+
+    func checkouts() throws(VaultError) -> [StoredCheckout] {
+        try db.rows(
+            "SELECT id, case_id, holder, issued, expires, documents, status, issue_seq, close_seq FROM checkouts ORDER BY issue_seq"
+        ).map {
+            StoredCheckout(
+                id: $0[0].string ?? "", caseID: $0[1].string ?? "", holder: $0[2].string ?? "", issued: $0[3].int ?? 0,
+                expires: $0[4].int ?? 0, documents: $0[5].int ?? 0, status: $0[6].string ?? "", issueSeq: $0[7].int ?? -1,
+                closeSeq: $0[8].int)
         }
     }
 

@@ -56,3 +56,18 @@ struct StoredSummary: Sendable, Equatable {
     var body: [UInt8]
     var entrySeq: Int64
 }
+
+/// A case out of the archive: who holds the package, since and until when (identifiers and
+/// times only; what it holds is in the package, encrypted to the holder).
+struct StoredCheckout: Sendable, Equatable {
+    var id: String
+    var caseID: String
+    var holder: String
+    var issued: Int64
+    var expires: Int64
+    var documents: Int64
+    /// `out`, `returned`, `lost` or `cancelled`.
+    var status: String
+    var issueSeq: Int64
+    var closeSeq: Int64?
+}

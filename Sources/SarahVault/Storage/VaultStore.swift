@@ -55,6 +55,10 @@ protocol VaultStore: AnyObject {
     func insertSummary(_ s: StoredSummary) throws(VaultError)
     func summaries() throws(VaultError) -> [StoredSummary]
 
+    func insertCheckout(_ c: StoredCheckout) throws(VaultError)
+    func closeCheckout(id: String, status: String, seq: Int64) throws(VaultError)
+    func checkouts() throws(VaultError) -> [StoredCheckout]
+
     func appendAuditEntry(seq: Int64, bytes: [UInt8]) throws(VaultError)
     /// The newest entry's sequence and bytes.
     func lastAuditEntry() throws(VaultError) -> (seq: Int64, bytes: [UInt8])?

@@ -74,6 +74,15 @@ extension Vault {
         caseID rawCase: String, files: [String], kind: DocumentKind = .other, allowPersonnummer: Bool = false,
         progress: ((String, Int64, Int64) -> Void)? = nil
     ) throws(VaultError) -> ArchiveResult {
+        try add(caseID: rawCase, files: files, kind: kind, allowPersonnummer: allowPersonnummer, progress: progress, then: nil)
+    }
+
+    /// `add`, with `then` run in the same transaction after the documents are written (a
+    /// check-in closes its checkout atomically with the versions it brings back).
+    func add(
+        caseID rawCase: String, files: [String], kind: DocumentKind, allowPersonnummer: Bool,
+        progress: ((String, Int64, Int64) -> Void)?, then: (([ArchivedDocument]) throws(VaultError) -> Void)?
+    ) throws(VaultError) -> ArchiveResult {
         let caseID = try Diarienummer.validate(rawCase)
         try require(.addDocuments, action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID))
         guard let c = try store.caseRecord(caseID) else { throw unknownCase(caseID, action: AuditAction.addDocument) }
@@ -89,9 +98,11 @@ extension Vault {
         }
         let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
         let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
-            try writeDocuments(
+            let written = try writeDocuments(
                 sources, caseID: caseID, casePublicKey: c.publicKey, known: known, kind: kind,
                 allowPersonnummer: allowPersonnummer, writer: writer, progress: progress)
+            try then?(written)
+            return written
         }
         return ArchiveResult(case: caseID, created: false, documents: documents)
     }
@@ -139,6 +150,7 @@ extension Vault {
     /// Opens every input before anything is written, so a missing file changes nothing.
     static func openSources(_ files: [String]) throws(VaultError) -> [(String, ChunkReader)] {
         guard !files.isEmpty else { throw VaultError(.invalidInput, "no files to archive") }
+        guard files.count <= 10_000 else { throw VaultError(.invalidInput, "too many files at once (at most 10000)") }
         var out: [(String, ChunkReader)] = []
         for f in files {
             let name = documentName(f)
