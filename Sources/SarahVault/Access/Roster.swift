@@ -50,6 +50,9 @@ struct Roster {
         guard let role = Role(rawValue: m.role) else {
             throw VaultError(.corrupt, "the roster row of \(m.keyID) has an unknown role")
         }
+        guard PublicKey(boxKey: m.boxPublicKey, signingKey: m.signPublicKey).keyID == m.keyID else {
+            throw VaultError(.corrupt, "the roster row of \(m.keyID) holds keys of another key id")
+        }
         guard let bytes = try store.auditEntry(seq: m.entrySeq) else {
             throw VaultError(.corrupt, "the roster row of \(m.keyID) names audit entry \(m.entrySeq), which is missing")
         }
