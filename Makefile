@@ -32,5 +32,8 @@ bench: release
 	@./scripts/ensure-deps.sh $(BENCH_PKGS) hyperfine
 	./scripts/bench.sh
 
+fuzz: deps
+	./scripts/fuzz.sh
+
 clean:
 	rm -rf .build
