@@ -24,7 +24,7 @@ struct SarahVaultCLI: ParsableCommand {
         subcommands: [
             Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self,
             Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, Summary.self, Summaries.self,
-            Checkout.self, Open.self, Checkin.self, Checkouts.self, Lost.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
+            Checkout.self, Open.self, Checkin.self, Checkouts.self, Lost.self, Backup.self, Restore.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
         ]
     )
 

@@ -27,6 +27,7 @@ public struct Policy: Sendable, Equatable {
         case verifyAuditLog = "verify-audit-log"
         case readBoardSummaries = "read-board-summaries"
         case managePolicy = "manage-policy"
+        case backup
 
         public static func < (a: Capability, b: Capability) -> Bool {
             (allCases.firstIndex(of: a) ?? 0) < (allCases.firstIndex(of: b) ?? 0)

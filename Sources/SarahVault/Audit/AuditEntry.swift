@@ -91,6 +91,17 @@ public struct AuditEntry: Sendable, Equatable {
         SigningKeyPair.verify(signature: signature, message: signedBytes, publicKey: actorSigningKey)
     }
 
+    /// Checks the signature of stored bytes that parsed as this entry, over the bytes exactly
+    /// as stored (everything before the last 64), as `docs/FORMAT.md` defines it — without
+    /// re-encoding the fields. The parser accepts one encoding only, so this agrees with
+    /// `verifySignature()`; it is the cheaper of the two for a verifier holding the bytes.
+    func signatureHolds(over bytes: [UInt8]) -> Bool {
+        let n = bytes.count - SigningKeyPair.signatureBytes
+        guard n > 0 else { return false }
+        return SigningKeyPair.verify(
+            signature: Array(bytes[n...]), message: Array(bytes[..<n]), publicKey: actorSigningKey)
+    }
+
     public init(
         vaultID: [UInt8], seq: Int64, timeMillis: Int64, actorKeyID: String, actorSigningKey: [UInt8], role: Role?,
         result: Result, action: String, caseID: String? = nil, document: Int64? = nil, version: Int64? = nil,
@@ -173,6 +184,8 @@ enum AuditAction {
     static let verifyLog = "audit.verify"
     static let assign = "case.assign"
     static let decide = "case.decide"
+    static let backup = "vault.backup"
+    static let restore = "vault.restore"
     static let checkoutIssue = "checkout.issue"
     static let checkoutCancel = "checkout.cancel"
     static let checkoutReturn = "checkout.return"
@@ -184,4 +197,8 @@ enum AuditAction {
     static let recover = "vault.recover"
     static let writeSummary = "summary.write"
     static let readSummaries = "summary.read"
+    static let cosign = "audit.cosign"
+    static let prove = "audit.prove"
+    static let review = "audit.review"
+    static let export = "audit.export"
 }

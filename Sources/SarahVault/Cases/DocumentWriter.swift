@@ -26,7 +26,10 @@ struct DocumentWriter {
         let sealed = try ChunkPipeline.seal(
             source, key: key,
             binding: CaseCrypto.chunkBinding(vaultID: vaultID, caseID: caseID, document: document, version: version),
-            store: { (index, data) throws(VaultError) in try store.insertChunk(vid: row.vid, index: index, data: data) },
+            store: { (index, data) throws(VaultError) in
+                try store.insertChunk(vid: row.vid, index: index, data: data)
+                if index % 512 == 511 { store.startWriteback() }  // every 32 MiB
+            },
             progress: progress)
         row.size = sealed.size
         row.chunkCount = sealed.chunks

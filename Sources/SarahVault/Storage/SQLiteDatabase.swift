@@ -98,3 +98,23 @@ final class SQLiteDatabase {
 
 @available(*, unavailable)
 extension SQLiteDatabase: Sendable {}
+
+extension SQLiteDatabase {
+    /// Copies the whole database into a new file with SQLite's online backup API: a consistent
+    /// snapshot, taken page by page while other connections keep working (it restarts by
+    /// itself if a writer changes the source meanwhile). The copy is fsynced before returning.
+    func backup(to path: String) throws(VaultError) {
+        let destination = try SQLiteDatabase(path: path, create: true)
+        guard let b = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw destination.error(sqlite3_errcode(destination.handle))
+        }
+        var rc: Int32
+        repeat {
+            rc = sqlite3_backup_step(b, 256)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { sqlite3_sleep(20) }
+        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+        let finish = sqlite3_backup_finish(b)
+        guard rc == SQLITE_DONE, finish == SQLITE_OK else { throw destination.error(rc == SQLITE_DONE ? finish : rc) }
+        try destination.execute("PRAGMA journal_mode = DELETE")
+    }
+}

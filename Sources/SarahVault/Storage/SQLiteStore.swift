@@ -1,4 +1,5 @@
 import Foundation
+internal import CSQLite
 
 /// The embedded store: one SQLite file with a rollback journal and `synchronous=FULL`, so a committed
 /// transaction (and with it its audit entry) survives a crash or power loss.
@@ -408,6 +409,50 @@ final class SQLiteStore: VaultStore {
 
     func auditCount() throws(VaultError) -> Int64 {
         try db.firstRow("SELECT count(*) FROM audit")?.first?.int ?? 0
+    }
+
+    // MARK: connection limits
+
+    /// Narrows what this connection may do, for operations that must not write (`queryOnly`:
+    /// SQLite's `query_only`, every write then fails as on a read-only file), for callers that
+    /// would rather fail fast than wait for another writer (`busyTimeoutMillis`, default 15 s),
+    /// and to cap the file's growth (`maxPageCount`: a write needing more pages fails as on a
+    /// full disk). The audit layer's fail-closed tests force each failure with these.
+    func limitConnection(busyTimeoutMillis: Int? = nil, maxPageCount: Int64? = nil, queryOnly: Bool? = nil)
+        throws(VaultError)
+    {
+        if let busyTimeoutMillis { try db.execute("PRAGMA busy_timeout = \(max(0, busyTimeoutMillis))") }
+        if let maxPageCount { try db.execute("PRAGMA max_page_count = \(max(1, maxPageCount))") }
+        if let queryOnly { try db.execute("PRAGMA query_only = \(queryOnly ? 1 : 0)") }
+    }
+
+    /// The file's size in pages.
+    func pageCount() throws(VaultError) -> Int64 {
+        try db.firstRow("PRAGMA page_count")?.first?.int ?? 0
+    }
+}
+
+extension SQLiteStore {
+    func startWriteback() {
+        let fd = open(db.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        // Writeback is per file, whichever descriptor asks; SYNC_FILE_RANGE_WRITE only starts it.
+        _ = sarahvault_start_writeback(fd)
+        close(fd)
+    }
+
+    func backup(to path: String) throws(VaultError) {
+        if FileManager.default.fileExists(atPath: path) {
+            throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
+        }
+        do throws(VaultError) {
+            try db.backup(to: path)
+            _ = chmod(path, 0o600)
+        } catch {
+            unlink(path)
+            unlink(path + "-journal")
+            throw error
+        }
     }
 }
 

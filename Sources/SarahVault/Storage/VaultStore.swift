@@ -66,4 +66,12 @@ protocol VaultStore: AnyObject {
     /// Every stored entry from `seq` on, in stored order (not trusted: verification checks it).
     func forEachAuditEntry(from seq: Int64, _ body: (_ seq: Int64, _ bytes: [UInt8]) throws(VaultError) -> Void) throws(VaultError)
     func auditCount() throws(VaultError) -> Int64
+
+    /// Asks the operating system to start writing what has been written so far to disk, without
+    /// waiting: a large archive then overlaps its disk writes with its encryption, and the
+    /// commit's fsync finds little left to do. Purely a performance hint.
+    func startWriteback()
+
+    /// A consistent copy of the whole store in a new file.
+    func backup(to path: String) throws(VaultError)
 }
