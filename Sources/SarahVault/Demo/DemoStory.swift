@@ -123,7 +123,28 @@ public struct DemoStory {
             line("the board reads: \(s.case) \(s.status): \"\(s.summary.prefix(60))…\"")
         }
 
-        step(6, "What a finder of the vault file sees")
+        step(6, "Working from home — and the bag left on the bus")
+        let investigator = try Vault.open(at: vaultPath, identity: try who(.investigator))
+        let packagePath = directory + "/ASN-2021-0026.svco"
+        let manifest = try investigator.checkout(caseID: caseID, expiresIn: CheckoutDuration.default, to: packagePath)
+        line("the investigator checks the case out: \(packagePath)")
+        line("  an encrypted package only her identity opens, due back \(Vault.isoTime(manifest.expires))")
+        let homeDir = directory + "/home-office"
+        let opened = try Vault.openPackage(at: packagePath, identity: try who(.investigator), into: homeDir)
+        line("at home, with no vault: \(opened.documents.count) document(s) opened into \(homeDir)")
+        let package = (try? Data(contentsOf: URL(fileURLWithPath: packagePath))) ?? Data()
+        let finderSees = ["ASN 2021/0026", "Greta", "Socialpsykiatri", "rapport"].filter { package.range(of: Data($0.utf8)) != nil }
+        line("the bag is lost on the bus. The finder has the package: \(package.count) bytes starting 'SVCO',")
+        line("  and in it \(finderSees.isEmpty ? "no diarienummer, no name, no unit, not even how many documents" : "FOUND \(finderSees) (a bug)")")
+        for c in try officer.checkouts() where c.status == "out" {
+            line("the vault knows what is out: checkout \(c.id.prefix(8))… of \(c.case), held by \(c.holderName ?? c.holder), due \(c.expires)")
+        }
+        let incident = try officer.reportLost(checkout: manifest.id)
+        line("the officer reports it lost — one command:")
+        line("  case keys rotated: \(incident.casesRotated.joined(separator: ", ")); notify IMY by \(incident.imyDeadline)")
+        line("  and a reminder that losing confidential papers is itself a lex Sarah matter")
+
+        step(7, "What a finder of the vault file sees")
         let raw = (try? Data(contentsOf: URL(fileURLWithPath: vaultPath))) ?? Data()
         for secret in ["Greta Exempelsson", "Socialpsykiatri Norr", "Förlorade handlingar", "stödboende"] {
             let found = raw.range(of: Data(secret.utf8)) != nil
@@ -131,7 +152,7 @@ public struct DemoStory {
         }
         line("in clear: the diarienummer, dates, status, sizes, key ids and roles — nothing that says whom it concerns")
 
-        step(7, "The auditor checks the log without reading a single case")
+        step(8, "The auditor checks the log without reading a single case")
         let auditor = try Vault.open(at: vaultPath, identity: try who(.auditor))
         let entries = try auditor.auditLog()
         let refused = entries.filter { $0.result == .refused }
@@ -140,7 +161,7 @@ public struct DemoStory {
         let ok = try auditor.verify()
         line("audit verify: \(ok.ok ? "OK" : "FAILED") — \(ok.entries) entries, \(ok.versions) ciphertexts checked by hash, root \(ok.treeRoot.prefix(16))…")
 
-        step(8, "Someone edits the vault file directly")
+        step(9, "Someone edits the vault file directly")
         try Self.flipOneByte(ofFirstChunkIn: caseID, document: 1, vaultPath: vaultPath)
         line("one byte of the report's ciphertext was changed with SQL, bypassing SarahVault")
         let after = try auditor.verify()
