@@ -94,9 +94,7 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "The policy file.") var file: String
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file), data.count <= 65536,
-                let text = String(data: data, encoding: .utf8)
-            else { throw VaultError(.invalidInput, "cannot read the policy file \(file) as UTF-8 text") }
+            let text = try TextFile.read(file, what: "policy file", limit: 65536)
             try global.openVault().setPolicy(text)
             Output.line("the policy in \(file) is now in force")
         }
@@ -112,10 +110,7 @@ struct Recover: ParsableCommand {
     @Option(help: "Your unit, if any.") var unit: String?
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: recoveryFile), data.count <= 4096,
-            let text = String(data: data, encoding: .utf8)
-        else { throw VaultError(.notFound, "cannot read the recovery key file \(recoveryFile)") }
-        let key = try RecoveryKey(text: text)
+        let key = try RecoveryKey(text: try TextFile.read(recoveryFile, what: "recovery key file", limit: 4096))
         let identity = try global.loadIdentity()
         let vault = try Vault.recover(at: global.vaultPath, identity: identity, recoveryKey: key, unit: unit)
         if global.json {
@@ -152,10 +147,7 @@ struct Summary: ParsableCommand {
     func run() throws {
         let body: String
         if let file {
-            guard let data = FileManager.default.contents(atPath: file), let t = String(data: data, encoding: .utf8) else {
-                throw VaultError(.invalidInput, "cannot read \(file) as UTF-8 text")
-            }
-            body = t
+            body = try TextFile.read(file, what: "summary file", limit: 65536)
         } else if let text {
             body = text
         } else {

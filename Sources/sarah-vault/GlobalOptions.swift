@@ -66,15 +66,7 @@ struct GlobalOptions: ParsableArguments {
     /// The passphrase, from the file, the environment or the terminal, in that order.
     func passphrase(prompt: String, confirm: Bool = false) throws(VaultError) -> Passphrase {
         if let passphraseFile {
-            var bytes: [UInt8]
-            do {
-                bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: passphraseFile)))
-            } catch {
-                throw VaultError(.notFound, "cannot read the passphrase file \(passphraseFile)")
-            }
-            guard bytes.count <= 4096 else {
-                throw VaultError(.invalidInput, "the passphrase file is too large to be a passphrase")
-            }
+            var bytes = Array(try TextFile.read(passphraseFile, what: "passphrase file", limit: 4096).utf8)
             return try Passphrase(bytes: &bytes)
         }
         if let env = ProcessInfo.processInfo.environment["SARAH_VAULT_PASSPHRASE"] {

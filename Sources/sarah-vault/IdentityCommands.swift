@@ -164,12 +164,7 @@ struct MemberCommand: ParsableCommand {
         @Argument(help: "The roster file.") var file: String
 
         func run() throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw VaultError(.notFound, "cannot read the roster file \(file)")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw VaultError(.invalidInput, "the roster file \(file) is not UTF-8 text")
-            }
+            let text = try TextFile.read(file, what: "roster file")
             let members = try global.openVault().importRoster(text)
             if global.json {
                 Output.json(members)

@@ -95,23 +95,17 @@ final class SQLiteStore: VaultStore {
     // MARK: transactions
 
     func writeTransaction<R>(_ body: () throws(VaultError) -> R) throws(VaultError) -> R {
-        precondition(!inTransaction, "nested transaction")
-        try db.execute("BEGIN IMMEDIATE")
-        inTransaction = true
-        defer { inTransaction = false }
-        do {
-            let result = try body()
-            try db.execute("COMMIT")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error
-        }
+        precondition(!inTransaction, "nested write transaction")
+        return try transaction("BEGIN IMMEDIATE", body)
     }
 
     func readTransaction<R>(_ body: () throws(VaultError) -> R) throws(VaultError) -> R {
         if inTransaction { return try body() }
-        try db.execute("BEGIN DEFERRED")
+        return try transaction("BEGIN DEFERRED", body)
+    }
+
+    private func transaction<R>(_ begin: String, _ body: () throws(VaultError) -> R) throws(VaultError) -> R {
+        try db.execute(begin)
         inTransaction = true
         defer { inTransaction = false }
         do {

@@ -170,3 +170,16 @@ public final class PlaintextSink {
 
 @available(*, unavailable)
 extension PlaintextSink: Sendable {}
+
+/// Small text inputs the CLI reads for the library (roster, policy, recovery key, summary):
+/// read with a size limit, so a hostile multi-gigabyte file is refused without being loaded,
+/// and decoded as UTF-8 or refused with one clear error.
+public enum TextFile {
+    public static func read(_ path: String, what: String, limit: Int = 1 << 20) throws(VaultError) -> String {
+        let bytes = try FileIO.readSmall(path: path, limit: limit, what: what)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw VaultError(.invalidInput, "the \(what) \(path) is not UTF-8 text")
+        }
+        return text
+    }
+}
