@@ -64,9 +64,10 @@ struct Checkin: ParsableCommand {
     @Argument(help: "The package file.") var package: String
     @Argument(help: "Edited or new documents to bring back (a file with a document's name becomes its next version).")
     var files: [String] = []
+    @Flag(help: "Bring back documents even if they seem to contain a personnummer (logged).") var allowPersonnummer = false
 
     func run() throws {
-        let r = try global.openVault().checkin(package: package, files: files)
+        let r = try global.openVault().checkin(package: package, files: files, allowPersonnummer: allowPersonnummer)
         if global.json {
             Output.json(r)
         } else {

@@ -105,12 +105,9 @@ import Testing
     }
 
     /// The edit a holder most often makes keeps the personnummer the report was archived with
-    /// (allowed then, and signed as such). Check-in has no way to allow it again.
-    @Test(
-        .disabled(
-            "bug: Vault.checkin(package:files:) always calls add(allowPersonnummer: false) and 'sarah-vault checkin' has no --allow-personnummer, so an edit of a document archived with allowPersonnummer: true is refused ('the document contains what looks like a personnummer') and the checkout cannot be closed with it"
-        ))
-    func checkinOfAnEditThatKeepsThePersonnummer() throws {
+    /// (allowed then, and signed as such): check-in refuses it unless allowed again, and then
+    /// records the allowance like an archive does.
+    @Test func checkinOfAnEditThatKeepsThePersonnummer() throws {
         try withTemporaryDirectory { dir in
             let story = try Story(in: dir)
             let inv = try story.vault(.investigator)
@@ -118,8 +115,13 @@ import Testing
             _ = try Vault.openPackage(at: dir.path("paket.svco"), identity: story.investigator, into: dir.path("hem"))
             let edited = try readBytes(dir.path("hem/\(Story.smallName)")) + Array("Hemma: kompletterat.\n".utf8)
             let path = try dir.write("redigerat/\(Story.smallName)", edited)
-            let back = try inv.checkin(package: dir.path("paket.svco"), files: [path])
+            #expect(throws: VaultError.self) { _ = try inv.checkin(package: dir.path("paket.svco"), files: [path]) }
+            let back = try inv.checkin(package: dir.path("paket.svco"), files: [path], allowPersonnummer: true)
             #expect(back.documents.map(\.version) == [3])
+            #expect(
+                try story.vault(.officer).auditLog(caseID: Story.caseID).contains {
+                    $0.action == "document.add" && $0.version == 3 && $0.detail.contains("personnummer-allowed")
+                })
             #expect(try CheckoutSupport.read(inv, caseID: Story.caseID, document: Story.smallName, in: dir) == edited)
             #expect(
                 try CheckoutSupport.checkoutStatus(try story.raw(), try #require(try inv.checkouts().first?.id))

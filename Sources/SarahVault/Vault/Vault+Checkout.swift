@@ -168,7 +168,9 @@ extension Vault {
 
     /// Closes a checkout: the files given come back as new versions (or documents) signed by
     /// the holder, in the same transaction that marks the package returned. Once only.
-    public func checkin(package path: String, files: [String]) throws(VaultError) -> ArchiveResult {
+    public func checkin(package path: String, files: [String], allowPersonnummer: Bool = false) throws(VaultError)
+        -> ArchiveResult
+    {
         let m = try Self.inspectPackage(at: path, identity: identity)
         guard m.vault == Hex.encode(vaultID) else {
             throw VaultError(.invalidInput, "this package comes from another vault")
@@ -188,7 +190,7 @@ extension Vault {
             return ArchiveResult(case: m.case, created: false, documents: [])
         }
         return try add(
-            caseID: m.case, files: files, kind: .other, allowPersonnummer: false, progress: nil,
+            caseID: m.case, files: files, kind: .other, allowPersonnummer: allowPersonnummer, progress: nil,
             then: { (_) throws(VaultError) in
                 try self.closeInTransaction(m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
             })
