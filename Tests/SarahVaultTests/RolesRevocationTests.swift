@@ -146,4 +146,29 @@ import Testing
             #expect(try world.vault(.auditor).verify().ok)
         }
     }
+
+    /// The board's summaries under `member remove`: a board member who has been removed must not
+    /// read, from a copy taken afterwards, a summary written afterwards — neither with their own
+    /// identity nor with the board key they held before.
+    @Test(
+        .disabled(
+            "bug: removeMember neither deletes the removed member's board_keys row nor rotates the board key; summaries written after a board member's removal are sealed to the same board public key and open for them from a later copy"
+        ))
+    func aRemovedBoardMemberCannotReadLaterSummaries() throws {
+        try withTemporaryDirectory { dir in
+            let world = try RolesWorld(in: dir)
+            let board = world[.board]
+            let before = try RolesRawCopy(path: try world.copyVault(to: "copy-before"))
+            let oldBoardKey = try #require(try before.openBoardKey(with: board.box))
+
+            try world.vault(.officer).removeMember(board.keyID)
+            try world.vault(.officer).writeSummary(caseID: RolesWorld.caseA, text: "Skrivet efter att nämndledamoten lämnat.")
+            let after = try RolesRawCopy(path: try world.copyVault(to: "copy-after"))
+
+            #expect(try after.summaries(with: world[.officer].box).count == 1, "the officer reads the new summary")
+            #expect(try after.openBoardKey(with: board.box) == nil, "the removed member still holds a board key")
+            #expect(try after.summaries(with: board.box).isEmpty, "the removed member reads a later summary")
+            #expect(try after.summaries(with: oldBoardKey).isEmpty, "the old board key opens a later summary")
+        }
+    }
 }
