@@ -64,8 +64,8 @@ import Testing
         }
 
         /// Needs the case key besides the capability: content, the sealed registry fields, and
-        /// passing the key on. Adding a document does not: it is sealed to the case's public key,
-        /// so the registrar can add without being able to read (docs/FORMAT.md, section 6).
+        /// passing the key on. Adding a document is sealed to the case's public key, so the
+        /// registrar (and an officer) can add without the key; see the role check at the call.
         var needsKey: Bool {
             switch self {
             case .readContent, .showTitle, .assign, .grant, .revoke: return true
@@ -125,7 +125,10 @@ import Testing
             for c in RolesCase.allCases {
                 let mayByPolicy = actor.allowed(op.capability)
                 let holds = actor.holdsKey(c)
-                let expected = mayByPolicy && (!op.needsKey || holds)
+                // Adding a document needs only the case's public key — for the registrar, who
+                // files without reading, and officers; everyone else must hold the case key.
+                let needsKey = op.needsKey || (op == .addDocument && actor.role != .registrar && actor.role != .officer)
+                let expected = mayByPolicy && (!needsKey || holds)
                 let label = "\(actor.rawValue) · \(op.rawValue) · \(c.testDescription)"
                 let before = try State(world.vaultPath)
                 let lastSeq = try rolesAuditEntries(world.vaultPath).last?.seq ?? -1
@@ -141,7 +144,7 @@ import Testing
                 let fresh = try rolesAuditEntries(world.vaultPath).filter { $0.seq > lastSeq }
                 let mine = fresh.filter { $0.actorKeyID == me.keyID && $0.action == op.action }
 
-                let refusedByKeyQuietly = mayByPolicy && op.needsKey && !holds && !op.keylessIsRefusal
+                let refusedByKeyQuietly = mayByPolicy && needsKey && !holds && !op.keylessIsRefusal
                 if expected || refusedByKeyQuietly {
                     #expect(thrown == nil, "\(label): expected allowed, got \(thrown.map { "\($0.code): \($0.message)" } ?? "")")
                     #expect(!fresh.contains { $0.result == .refused }, "\(label): a refusal was logged")

@@ -185,6 +185,7 @@ enum AuditAction {
     static let assign = "case.assign"
     static let decide = "case.decide"
     static let backup = "vault.backup"
+    static let rotateBoardKey = "board.rotate"
     static let restore = "vault.restore"
     static let checkoutIssue = "checkout.issue"
     static let checkoutCancel = "checkout.cancel"

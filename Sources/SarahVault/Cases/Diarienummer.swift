@@ -6,13 +6,13 @@
 public enum Diarienummer {
     public static func validate(_ raw: String) throws(VaultError) -> String {
         let text = raw.trimmingWhitespace()
+        if Personnummer.containsPersonnummer(text) {
+            throw VaultError(.invalidInput, "a diarienummer must not contain a personnummer")
+        }
         guard text.utf8.count <= 40, matches(text) else {
             throw VaultError(
                 .invalidInput, "malformed diarienummer '\(printable(text))'",
                 hints: ["write it as the registry does, e.g. 'ASN 2021/0026' or '2021/ASN 0026'"])
-        }
-        if Personnummer.containsPersonnummer(text) {
-            throw VaultError(.invalidInput, "a diarienummer must not contain a personnummer")
         }
         return text
     }
@@ -48,9 +48,11 @@ public enum Diarienummer {
         range.contains(s.count) && s.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
-    /// The input cut short and stripped of control characters, for error messages.
+    /// The input cut short and stripped of control characters, for error messages — and never
+    /// repeated at all if it holds a personnummer.
     static func printable(_ s: String) -> String {
-        String(s.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.prefix(40).map(Character.init))
+        if Personnummer.containsPersonnummer(s) { return "(a personnummer, not repeated here)" }
+        return String(s.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.prefix(40).map(Character.init))
     }
 }
 

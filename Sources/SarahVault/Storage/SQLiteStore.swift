@@ -334,6 +334,16 @@ final class SQLiteStore: VaultStore {
         try db.rows("SELECT key_id FROM board_keys ORDER BY key_id").compactMap { $0.first?.string }
     }
 
+    func deleteBoardKeys() throws(VaultError) {
+        try db.run("DELETE FROM board_keys")
+    }
+
+    func setSummarySealedKey(caseID: String, version: Int64, sealed: [UInt8]) throws(VaultError) {
+        try db.run(
+            "UPDATE summaries SET sealed_key = ? WHERE case_id = ? AND version = ?",
+            [.blob(sealed), .text(caseID), .integer(version)])
+    }
+
     func insertSummary(_ s: StoredSummary) throws(VaultError) {
         try db.run(
             "INSERT INTO summaries(case_id, version, sealed_key, body, entry_seq) VALUES (?,?,?,?,?)",

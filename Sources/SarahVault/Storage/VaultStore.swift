@@ -52,6 +52,8 @@ protocol VaultStore: AnyObject {
     func putBoardKey(keyID: String, sealed: [UInt8]) throws(VaultError)
     func boardKey(keyID: String) throws(VaultError) -> [UInt8]?
     func boardKeyHolders() throws(VaultError) -> [String]
+    func deleteBoardKeys() throws(VaultError)
+    func setSummarySealedKey(caseID: String, version: Int64, sealed: [UInt8]) throws(VaultError)
     func insertSummary(_ s: StoredSummary) throws(VaultError)
     func summaries() throws(VaultError) -> [StoredSummary]
 

@@ -115,6 +115,7 @@ extension Vault {
                     detail: "key=\(keyID) holders=" + holders.map(\.keyID).joined(separator: ","), by: identity,
                     role: myRole)
             }
+            if try store.boardKey(keyID: keyID) != nil { try rotateBoardKey(except: keyID) }
             let e = try log.append(
                 by: identity, role: myRole, action: AuditAction.removeMember, result: .granted,
                 AuditLog.Subject(

@@ -90,7 +90,15 @@ extension Vault {
         let sources = try Self.openSources(files)
         // Names are sealed to the case: only someone holding its key can match them.
         var known: [String: (doc: Int64, latest: Int64)] = [:]
-        if let caseKey = try openCaseKey(c) {
+        let caseKey = try openCaseKey(c)
+        // The registrar files into any case without reading it (and an officer may); everyone
+        // else adds only to the cases they hold.
+        if caseKey == nil && myRole != .registrar && myRole != .officer {
+            throw refusal(
+                action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID),
+                message: "refused: you hold no key to case \(caseID), so you cannot add to it")
+        }
+        if let caseKey {
             for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
                 let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
                 known[name] = (v.document, max(known[name]?.latest ?? 0, v.version))

@@ -13,7 +13,8 @@ public struct BoardSummary: Sendable, Codable, Equatable {
 /// person). Each summary has a one-shot key `K` sealed to the board's public key;
 /// the text is XChaCha20-Poly1305 under `K` with a random nonce and associated data
 /// "sarahvault/v1/summary" || vault id || u8 len || case id || u32 version. The signed entry
-/// carries SHA-256(sealed key || body) and the key commitment of `K`.
+/// carries SHA-256(body) and the key commitment of `K` (so resealing `K` to a new board key
+/// changes neither). Removing a member who held the board key rotates it.
 extension Vault {
     static func summaryBinding(vaultID: [UInt8], caseID: String, version: Int64) -> [UInt8] {
         var w = ByteWriter()
@@ -50,7 +51,7 @@ extension Vault {
             let e = try log.append(
                 by: identity, role: myRole, action: AuditAction.writeSummary, result: .granted,
                 AuditLog.Subject(
-                    caseID: caseID, dataHash: Hash.sha256(sealedKey, body), keyHash: ChunkedCipher.keyCommitment(key),
+                    caseID: caseID, dataHash: Hash.sha256(body), keyHash: ChunkedCipher.keyCommitment(key),
                     detail: "version=\(version)"))
             try store.insertSummary(
                 StoredSummary(caseID: caseID, version: version, sealedKey: sealedKey, body: body, entrySeq: e.seq))
@@ -86,7 +87,7 @@ extension Vault {
     private func open(_ s: StoredSummary, with board: BoxKeyPair) throws(VaultError) -> String {
         let what = "the board summary of case \(s.caseID) version \(s.version)"
         guard let entryBytes = try store.auditEntry(seq: s.entrySeq), let e = try? AuditEntry(bytes: entryBytes),
-            e.action == AuditAction.writeSummary, e.caseID == s.caseID, e.dataHash == Hash.sha256(s.sealedKey, s.body),
+            e.action == AuditAction.writeSummary, e.caseID == s.caseID, e.dataHash == Hash.sha256(s.body),
             e.verifySignature()
         else { throw VaultError(.corrupt, "\(what) does not match its signed audit entry") }
         guard let key = try board.open(s.sealedKey), key.count == 32,
@@ -99,5 +100,42 @@ extension Vault {
             let text = String(validating: plain.unsafeCopy(), as: UTF8.self)
         else { throw VaultError(.authenticationFailed, "\(what) does not decrypt: it was altered or moved") }
         return text
+    }
+}
+
+extension Vault {
+    /// Makes a new board key pair inside the caller's transaction: every summary key is resealed
+    /// to it and its secret goes to the remaining holders only, so a removed member's old copy
+    /// opens nothing written afterwards — nor, from a later copy of the vault, anything before.
+    func rotateBoardKey(except removed: String) throws(VaultError) {
+        guard let old = try boardKey() else {
+            throw VaultError(.refused, "you hold no board key, so you cannot rotate it", hints: ["an officer must do this"])
+        }
+        let fresh = try BoxKeyPair()
+        for s in try store.summaries() {
+            guard let key = try old.open(s.sealedKey) else {
+                throw VaultError(.corrupt, "the board summary of case \(s.caseID) version \(s.version): its key does not open")
+            }
+            try store.setSummarySealedKey(caseID: s.caseID, version: s.version, sealed: BoxKeyPair.seal(key, to: fresh.publicKey))
+        }
+        var holders: [(String, [UInt8])] = []
+        for k in try store.boardKeyHolders() where k != removed {
+            if k == CaseKeys.recoveryHolder {
+                if let r = try recoveryPublicKey() { holders.append((k, r.boxKey)) }
+            } else if let m = try? member(k) {
+                holders.append((k, m.boxPublicKey))
+            }
+        }
+        try store.deleteBoardKeys()
+        for (k, pk) in holders { try store.putBoardKey(keyID: k, sealed: BoxKeyPair.seal(fresh.secretKey, to: pk)) }
+        let e = try log.append(
+            by: identity, role: myRole, action: AuditAction.rotateBoardKey, result: .granted,
+            AuditLog.Subject(
+                keyHash: Hash.sha256(fresh.publicKey), detail: "key=\(removed) holders=" + holders.map(\.0).joined(separator: ",")))
+        if try store.meta("board_key_0") == nil, let first = try store.meta("board_public_key") {
+            try store.setMeta("board_key_0", first)
+        }
+        try store.setMeta("board_public_key", fresh.publicKey)
+        try store.setMeta("board_key_seq", Array(String(e.seq).utf8))
     }
 }

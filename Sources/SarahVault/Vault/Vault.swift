@@ -101,19 +101,29 @@ public final class Vault {
         return PublicKey(boxKey: Array(bytes[0..<32]), signingKey: Array(bytes[32..<64]))
     }
 
-    /// The board's public key, checked against the vault's first entry.
+    /// The board's public key, checked against the vault's first entry, or against the
+    /// `board.rotate` entry that last replaced it.
     func boardPublicKey() throws(VaultError) -> [UInt8] {
         guard let pk = try store.meta("board_public_key"), pk.count == 32 else {
             throw VaultError(.corrupt, "the vault has no board key")
+        }
+        if let seqBytes = try store.meta("board_key_seq") {
+            guard let seq = Int64(String(decoding: seqBytes, as: UTF8.self)), let bytes = try store.auditEntry(seq: seq),
+                let e = try? AuditEntry(bytes: bytes), e.action == AuditAction.rotateBoardKey, e.result == .granted,
+                e.keyHash == Hash.sha256(pk), e.verifySignature()
+            else { throw VaultError(.corrupt, "the vault's board key does not match the signed entry that set it") }
+            return pk
         }
         try checkVaultKeys()
         return pk
     }
 
-    /// The first entry's key hash signs SHA-256(recovery X25519 || recovery Ed25519 || board X25519).
+    /// The first entry's key hash signs SHA-256(recovery X25519 || recovery Ed25519 || the
+    /// first board X25519 key); `meta.board_key_0` keeps that first board key once it rotates.
     private func checkVaultKeys() throws(VaultError) {
         let recovery = try store.meta("recovery_key") ?? []
-        let board = try store.meta("board_public_key") ?? []
+        var board = try store.meta("board_key_0") ?? []
+        if board.isEmpty { board = try store.meta("board_public_key") ?? [] }
         guard let first = try store.auditEntry(seq: 0), let e = try? AuditEntry(bytes: first), e.verifySignature(),
             e.keyHash == Hash.sha256(recovery, board)
         else {
