@@ -2,52 +2,99 @@
 /// vault id, signature, that its actor was a member with that key when they acted), every
 /// roster row, every case key, and every stored ciphertext against the signed hash that wrote
 /// it. Every index and length is checked, not assumed.
+///
+/// Signatures are checked on every core (`EntryBatch`); the order-dependent checks run after
+/// each batch, in order. A routine check may start from a tree the same person verified in full
+/// before (`TrustedStart`): every stored leaf is still hashed and the first `size` of them must
+/// give the trusted root — so nothing before it can have changed — but only the entries after
+/// it have their signatures checked again, and only ciphertext written after it is re-hashed.
 struct AuditVerifier {
     let store: any VaultStore
     let vaultID: [UInt8]
 
-    public struct Problem: Sendable, Equatable {
+    struct Problem: Sendable, Equatable {
         /// The first bad entry's seq, when the problem is in the log itself.
         var seq: Int64?
         var message: String
     }
 
-    func run(progress: ((String) -> Void)? = nil) throws(VaultError) -> VerificationReport {
+    /// A tree head verified in full earlier: its size and RFC 6962 root.
+    struct TrustedStart: Sendable, Equatable {
+        var size: Int64
+        var root: [UInt8]
+    }
+
+    /// Verifies everything, or from `start` on. When the log does not extend `start`'s tree, or
+    /// anything fails after it, the whole vault is verified again from the beginning, so the
+    /// report always names the first bad entry as a full check would.
+    func run(from start: TrustedStart? = nil, progress: ((String) -> Void)? = nil) throws(VaultError)
+        -> VerificationReport
+    {
+        try store.readTransaction { () throws(VaultError) -> VerificationReport in
+            guard let start, start.size > 0 else { return try pass(from: nil, progress: progress) }
+            let routine = try pass(from: start, progress: progress)
+            guard !routine.ok else { return routine }
+            progress?("the check from entry \(start.size) failed: verifying everything to name the first bad entry")
+            var full = try pass(from: nil, progress: progress)
+            if routine.startInconsistent, let consistency = routine.problems.first {
+                // Each copy of a forked or rolled-back log may verify on its own: only the tree
+                // verified before shows it.
+                full.problems.insert(consistency, at: 0)
+                full.firstBadSeq = full.firstBadSeq ?? routine.firstBadSeq
+                full.startInconsistent = true
+            }
+            return full
+        }
+    }
+
+    /// One pass over the log and the rows, inside the caller's read transaction.
+    private func pass(from start: TrustedStart?, progress: ((String) -> Void)?) throws(VaultError)
+        -> VerificationReport
+    {
         var problems: [Problem] = []
         var report = VerificationReport()
-        try store.readTransaction { () throws(VaultError) in
-            let members = try store.members()
-            let signers = Dictionary(members.map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
-            let recoverySigner = try store.meta("recovery_key").flatMap { $0.count == 64 ? Array($0[32..<64]) : nil }
-            // What the signed entries say the key holders of each case and the removed members are.
-            var holders: [String: Set<String>] = [:]
-            var removedAt: [String: Int64] = [:]
-            var statuses: [String: String] = [:]
+        let members = try store.members()
+        let signers = Dictionary(members.map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
+        let recoverySigner = try store.meta("recovery_key").flatMap { $0.count == 64 ? Array($0[32..<64]) : nil }
+        let signaturesFrom = start?.size ?? 0
+        var history = SignedHistory()
 
-            // 1. The log: a chain of signed entries, numbered 0, 1, 2, … without gaps.
-            var expected: Int64 = 0
-            var previous = [UInt8](repeating: 0, count: 32)
-            var leaves: [[UInt8]] = []
-            try store.forEachAuditEntry(from: 0) { (rowSeq, bytes) throws(VaultError) in
-                guard problems.isEmpty else { return }
-                let entry: AuditEntry
-                do throws(VaultError) {
-                    entry = try AuditEntry(bytes: bytes)
-                } catch {
-                    problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq) is malformed: \(error.message)"))
+        // 1. The log: a chain of signed entries, numbered 0, 1, 2, … without gaps.
+        var expected: Int64 = 0
+        var previous = [UInt8](repeating: 0, count: MerkleTree.hashBytes)
+        var tree = MerkleTree.CompactRange()
+        var rootAtStart: [UInt8]? = nil
+        var batch = EntryBatch()
+
+        func settle() {
+            defer { batch.removeAll() }
+            guard problems.isEmpty else { return }
+            let checked = batch.check(signaturesFrom: signaturesFrom)
+            for (row, c) in zip(batch.rows, checked) {
+                let rowSeq = row.seq
+                guard let entry = c.entry else {
+                    problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq) is malformed: \(c.error)"))
                     return
                 }
                 if entry.seq != rowSeq || rowSeq != expected {
-                    let what = rowSeq == expected ? "is stored as \(rowSeq) but says \(entry.seq)" : "is missing or out of order (found \(rowSeq))"
+                    let what =
+                        rowSeq == expected
+                        ? "is stored as \(rowSeq) but says \(entry.seq)" : "is missing or out of order (found \(rowSeq))"
                     problems.append(Problem(seq: expected, message: "audit entry \(expected) \(what)"))
                     return
                 }
                 if entry.vaultID != vaultID {
                     problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq) belongs to another vault"))
+                } else if rowSeq == 0 && entry.action != AuditAction.initVault {
+                    problems.append(Problem(seq: 0, message: "audit entry 0 is not the vault's first entry (vault.init)"))
                 } else if entry.previousHash != previous {
                     problems.append(
-                        Problem(seq: rowSeq, message: "audit entry \(rowSeq) does not link to entry \(rowSeq - 1): an entry was edited, deleted or reordered"))
-                } else if !entry.verifySignature() {
+                        Problem(
+                            seq: rowSeq,
+                            message:
+                                "audit entry \(rowSeq) does not link to entry \(rowSeq - 1): an entry was edited, deleted, duplicated or reordered"
+                        ))
+                } else if c.signatureChecked && !c.signatureHolds {
                     problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq): the signature does not verify (edited)"))
                 } else if entry.role != nil && entry.actorSigningKey != recoverySigner {
                     let isInit = rowSeq == 0 && entry.action == AuditAction.initVault
@@ -58,115 +105,64 @@ struct AuditVerifier {
                         // a member acting as themself, while a member
                     } else {
                         problems.append(
-                            Problem(seq: rowSeq, message: "audit entry \(rowSeq): its actor \(entry.actorKeyID) was not a member with that key and role"))
+                            Problem(
+                                seq: rowSeq,
+                                message: "audit entry \(rowSeq): its actor \(entry.actorKeyID) was not a member with that key and role"
+                            ))
                     }
                 }
-                if entry.result == .granted, let c = entry.caseID {
-                    if entry.keyHash != nil, entry.document == nil, let h = entry.detailValue("holders") {
-                        holders[c] = Set(h.split(separator: ",").map(String.init))
-                    } else if entry.action == AuditAction.grant || entry.action == AuditAction.assign,
-                        let k = entry.detailValue("key")
-                    {
-                        holders[c, default: []].insert(k)
-                    }
-                }
-                if entry.result == .granted, entry.action == AuditAction.decide, let c = entry.caseID,
-                    let st = entry.detailValue("status")
-                {
-                    statuses[c] = st
-                }
-                if entry.result == .granted, entry.action == AuditAction.removeMember, let k = entry.detailValue("key") {
-                    removedAt[k] = rowSeq
-                }
-                previous = AuditEntry.leafHash(of: bytes)
-                leaves.append(previous)
+                guard problems.isEmpty else { return }
+                if c.signatureChecked { report.signaturesChecked += 1 }
+                history.apply(entry)
+                previous = c.leafHash
+                tree.append(c.leafHash)
                 expected += 1
-                if expected % 10_000 == 0 { progress?("verified \(expected) entries") }
+                if let start, expected == start.size { rootAtStart = tree.root }
             }
-            report.entries = expected
-            report.headHash = Hex.encode(previous)
-            if expected == 0 { problems.append(Problem(seq: 0, message: "the audit log is empty")) }
-            guard problems.isEmpty else { return }
-
-            // 2. The roster.
-            let roster = Roster(store: store)
-            for m in members {
-                do throws(VaultError) { try roster.verify(m) } catch { problems.append(Problem(seq: m.entrySeq, message: error.message)) }
-                if m.removedSeq != removedAt[m.keyID] {
-                    problems.append(
-                        Problem(seq: m.removedSeq, message: "member \(m.keyID): the roster says removed at \(m.removedSeq.map(String.init) ?? "never"), the signed log says \(removedAt[m.keyID].map(String.init) ?? "never")"))
-                }
-            }
-            report.members = members.count
-
-            // 3. Case keys and every stored ciphertext, without a key.
-            for c in try store.cases() {
-                do throws(VaultError) {
-                    guard let bytes = try store.auditEntry(seq: c.keySeq) else {
-                        throw VaultError(.corrupt, "case \(c.id): its key entry \(c.keySeq) is missing")
-                    }
-                    let e = try AuditEntry(bytes: bytes)
-                    guard e.caseID == c.id, e.keyHash == CaseCrypto.publicKeyHash(c.publicKey) else {
-                        throw VaultError(.corrupt, "case \(c.id): its public key does not match signed audit entry \(c.keySeq)")
-                    }
-                    let stored = Set(try store.caseKeyHolders(caseID: c.id))
-                    let signed = holders[c.id] ?? []
-                    guard stored == signed else {
-                        let missing = signed.subtracting(stored).sorted().joined(separator: ",")
-                        let extra = stored.subtracting(signed).sorted().joined(separator: ",")
-                        throw VaultError(
-                            .corrupt,
-                            "case \(c.id): its key holders differ from the signed log (missing: \(missing.isEmpty ? "none" : missing); not granted: \(extra.isEmpty ? "none" : extra))")
-                    }
-                    guard c.status == statuses[c.id] ?? "received" else {
-                        throw VaultError(.corrupt, "case \(c.id): its status '\(c.status)' is not the one the signed log set")
-                    }
-                    guard String(c.epoch) == e.detailValue("epoch") else {
-                        throw VaultError(.corrupt, "case \(c.id): its key epoch does not match signed audit entry \(c.keySeq)")
-                    }
-                    guard let created = try store.auditEntry(seq: c.createdSeq).map({ (b) throws(VaultError) in try AuditEntry(bytes: b) }),
-                        created.action == AuditAction.archiveCase, created.caseID == c.id,
-                        created.dataHash == CaseCrypto.registryHash(caseID: c.id, received: c.received)
-                    else {
-                        throw VaultError(.corrupt, "case \(c.id): its registry fields do not match signed audit entry \(c.createdSeq)")
-                    }
-                } catch {
-                    problems.append(Problem(seq: nil, message: error.message))
-                }
-                report.cases += 1
-            }
-            for v in try store.allVersions() {
-                let label = "case \(v.caseID) document \(v.document) version \(v.version)"
-                do throws(VaultError) {
-                    guard let bytes = try store.auditEntry(seq: v.entrySeq) else {
-                        throw VaultError(.corrupt, "\(label): its audit entry \(v.entrySeq) is missing")
-                    }
-                    let e = try AuditEntry(bytes: bytes)
-                    let kind = try store.documents(caseID: v.caseID).first { $0.number == v.document }?.kind
-                    guard e.action == AuditAction.addDocument, e.caseID == v.caseID, e.document == v.document,
-                        e.version == v.version, e.keyHash == v.keyCommitment, e.detailValue("size") == String(v.size),
-                        e.detailValue("chunks") == String(v.chunkCount), e.detailValue("kind") == kind
-                    else {
-                        throw VaultError(.corrupt, "\(label): its row does not match signed audit entry \(v.entrySeq)")
-                    }
-                    let hasher = CiphertextHasher()
-                    var count: Int64 = 0
-                    try store.forEachChunk(vid: v.vid) { (_, data, _) throws(VaultError) in
-                        hasher.add(sealed: data)
-                        count += 1
-                        report.bytesHashed += Int64(data.count)
-                    }
-                    guard hasher.finalize() == e.dataHash, count == v.chunkCount, e.dataHash == v.ciphertextHash else {
-                        throw VaultError(
-                            .corrupt, "\(label): the stored ciphertext does not match the hash signed in audit entry \(v.entrySeq)")
-                    }
-                } catch {
-                    problems.append(Problem(seq: nil, message: error.message))
-                }
-                report.versions += 1
-            }
-            report.treeRoot = Hex.encode(MerkleTree.root(leafHashes: leaves))
+            progress?("verified \(expected) entries")
         }
+
+        try store.forEachAuditEntry(from: 0) { (rowSeq, bytes) throws(VaultError) in
+            guard problems.isEmpty else { return }
+            batch.append(seq: rowSeq, bytes: bytes)
+            if batch.isFull { settle() }
+        }
+        settle()
+        report.entries = expected
+        report.headHash = Hex.encode(previous)
+        report.treeRoot = Hex.encode(tree.root)
+        if expected == 0 && problems.isEmpty { problems.append(Problem(seq: 0, message: "the audit log is empty")) }
+
+        // The routine check's premise: the log still begins with the tree verified before.
+        if let start, problems.isEmpty {
+            report.trustedEntries = start.size
+            let label = "the \(start.size) entries you verified before (root \(Hex.encode(start.root).prefix(16))…)"
+            if expected < start.size {
+                let missing = expected == start.size - 1 ? "entry \(expected) was" : "entries \(expected)–\(start.size - 1) were"
+                report.startInconsistent = true
+                problems.append(
+                    Problem(
+                        seq: expected,
+                        message:
+                            "the log has \(expected) entries, fewer than \(label): \(missing) cut off, or this is an older copy of the vault (rolled back)"
+                    ))
+            } else if let rootAtStart, !Sodium.constantTimeEqual(rootAtStart, start.root) {
+                report.startInconsistent = true
+                problems.append(
+                    Problem(
+                        seq: nil,
+                        message: "the log's first \(start.size) entries are not \(label): the log was rewritten or forked since"))
+            }
+        }
+        guard problems.isEmpty else { return finish(report, problems) }
+
+        // 2–4. The rows, against what the signed log says.
+        checkRows(members: members, history: history, rehashFrom: start?.size ?? 0, into: &report, &problems)
+        return finish(report, problems)
+    }
+
+    private func finish(_ report: VerificationReport, _ problems: [Problem]) -> VerificationReport {
+        var report = report
         report.problems = problems.map(\.message)
         report.firstBadSeq = problems.first?.seq
         return report
@@ -185,4 +181,13 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var treeRoot = ""
     public var problems: [String] = []
     public var firstBadSeq: Int64?
+    /// How many entries were taken on a tree verified before (`--since-checkpoint`): the log
+    /// still hashes to its root, but their signatures were not checked again. 0 for a full check.
+    public var trustedEntries: Int64 = 0
+    /// How many entry signatures this check verified.
+    public var signaturesChecked: Int64 = 0
+    /// Document versions whose stored ciphertext was re-hashed (all, in a full check).
+    public var versionsRehashed = 0
+    /// The log no longer extends the tree verified before: cut, rolled back, rewritten or forked.
+    public var startInconsistent = false
 }

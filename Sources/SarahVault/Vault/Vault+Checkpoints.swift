@@ -120,7 +120,7 @@ extension Vault {
         let note = try SignedNote(parsing: bytes)
         let checkpoint = try Checkpoint(text: note.text)
         let report = try store.readTransaction { () throws(VaultError) -> CheckpointReport in
-            try check(note, checkpoint, trustedKeys: trustedKeys)
+            try consistencyReport(note, checkpoint, trustedKeys: trustedKeys)
         }
         _ = try? store.writeTransaction { () throws(VaultError) in
             try log.append(
@@ -133,7 +133,7 @@ extension Vault {
         return report
     }
 
-    private func check(_ note: SignedNote, _ checkpoint: Checkpoint, trustedKeys: [PublicKey]?) throws(VaultError)
+    func consistencyReport(_ note: SignedNote, _ checkpoint: Checkpoint, trustedKeys: [PublicKey]?) throws(VaultError)
         -> CheckpointReport
     {
         let m = checkpoint.size
@@ -218,7 +218,7 @@ extension Vault {
             let ours = rootAtM.map { " (the log's root at that size is \(Hex.encode($0).prefix(16))…)" } ?? ""
             return finish(
                 .forked,
-                "the log's first \(m) entries are not those \(label) signed\(ours): the log was rewritten since, or forked from it"
+                "the log's first \(m) entries are not those \(label) signed\(ours): the log was rewritten since, or forked from it (an older copy of the vault written to since looks the same)"
             )
         }
         report.consistencyProof = proof.map { Hex.encode($0) }
@@ -229,7 +229,7 @@ extension Vault {
     /// Streams the stored log's RFC 6962 leaf hashes in order. The rows must be numbered 0, 1,
     /// 2, … and each entry must parse, belong to this vault and link to the one before —
     /// otherwise a `.verificationFailed` error names the first that does not. Returns the count.
-    private func forEachLeaf(_ body: (_ index: Int, _ leafHash: [UInt8]) -> Void) throws(VaultError) -> Int64 {
+    func forEachLeaf(_ body: (_ index: Int, _ leafHash: [UInt8]) -> Void) throws(VaultError) -> Int64 {
         var expected: Int64 = 0
         var previous = [UInt8](repeating: 0, count: MerkleTree.hashBytes)
         try store.forEachAuditEntry(from: 0) { (seq, bytes) throws(VaultError) in
