@@ -82,6 +82,9 @@ import Testing
                 previous = leaf
                 leaves.append(leaf)
             }
+            // Entry 0 signs the vault's recovery key and first board key.
+            let first = try AuditEntry(bytes: try hex(entries.first?["bytes"]))
+            #expect(first.keyHash == Hash.sha256(try hex(header["recoveryKey"]), try hex(header["firstBoardPublicKey"])))
             #expect(int(trailer["size"]) == Int64(entries.count))
             #expect(summary.entries == Int64(entries.count))
             let root = MerkleTree.root(leafHashes: leaves)

@@ -29,11 +29,15 @@ extension Vault {
         }
         let last = recorded.seq
         let members = try store.members()
+        var firstBoardKey = try store.meta("board_key_0")
+        if firstBoardKey == nil { firstBoardKey = try store.meta("board_public_key") }
         try write(
             ExportHeader(
                 vaultId: id, origin: checkpointOrigin, exportedBy: identity.keyID, exportSeq: last,
                 recoveryKey: try store.meta("recovery_key").map { Hex.encode($0) },
-                boardPublicKey: try store.meta("board_public_key").map { Hex.encode($0) }), to: sink)
+                boardPublicKey: try store.meta("board_public_key").map { Hex.encode($0) },
+                firstBoardPublicKey: firstBoardKey.map { Hex.encode($0) }),
+            to: sink)
         for m in members { try write(ExportMember(m), to: sink) }
         var tree = MerkleTree.CompactRange()
         var count: Int64 = 0
@@ -84,13 +88,15 @@ private struct ExportHeader: Encodable {
     var origin: String
     var exportedBy: String
     var exportSeq: Int64
-    /// `meta.recovery_key` (X25519 ‖ Ed25519) and `meta.board_public_key`; entry 0's key hash
-    /// signs them.
+    /// `meta.recovery_key` (X25519 ‖ Ed25519) and the board's current public key; entry 0's
+    /// key hash signs the recovery key and the board's first key (`meta.board_key_0` once the
+    /// board key has been rotated).
     var recoveryKey: String?
     var boardPublicKey: String?
+    var firstBoardPublicKey: String?
 
     enum CodingKeys: String, CodingKey {
-        case type, format, vaultId, origin, exportedBy, exportSeq, recoveryKey, boardPublicKey
+        case type, format, vaultId, origin, exportedBy, exportSeq, recoveryKey, boardPublicKey, firstBoardPublicKey
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -103,6 +109,7 @@ private struct ExportHeader: Encodable {
         try c.encode(exportSeq, forKey: .exportSeq)
         try c.encode(recoveryKey, forKey: .recoveryKey)
         try c.encode(boardPublicKey, forKey: .boardPublicKey)
+        try c.encode(firstBoardPublicKey, forKey: .firstBoardPublicKey)
     }
 }
 
