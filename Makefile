@@ -8,7 +8,7 @@ DEB_PKGS   := libsodium-dev libsqlite3-dev pkg-config
 BENCH_PKGS := age
 BIN        := .build/release/sarah-vault
 
-.PHONY: all build release deps demo test bench fuzz lint clean
+.PHONY: all build release deps demo test interop bench fuzz lint clean
 
 all: build
 
@@ -27,6 +27,12 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	@./scripts/interop.sh
+
+# An independent Python implementation of docs/FORMAT.md (PyNaCl) decrypts and verifies
+# what sarah-vault wrote: the format document is complete and true to the bytes.
+interop: build
+	@./scripts/interop.sh
 
 bench: release
 	@./scripts/ensure-deps.sh $(BENCH_PKGS) hyperfine
