@@ -4,7 +4,7 @@
 # Both install missing Debian packages themselves when run as root.
 
 SWIFT      ?= swift
-DEB_PKGS   := libsodium-dev libsqlite3-dev pkg-config
+DEB_PKGS   := libsodium-dev libsqlite3-dev pkg-config sqlite3 strace
 BENCH_PKGS := age
 BIN        := .build/release/sarah-vault
 
