@@ -137,11 +137,11 @@ enum Progress {
         return { name, done, total in
             guard total > 64 << 20, done % (64 << 20) == 0 || done == total else { return }
             let pct = total > 0 ? done * 100 / total : 100
-            FileHandle.standardError.write(Data("\r\(name): \(done >> 20) / \(total >> 20) MiB (\(pct)%)".utf8))
+            Output.toStandardError("\r\(name): \(done >> 20) / \(total >> 20) MiB (\(pct)%)")
         }
     }
 
     static func finish(enabled: Bool) {
-        if enabled, isatty(2) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled, isatty(2) == 1 { Output.toStandardError("\r\u{1B}[K") }
     }
 }

@@ -60,16 +60,21 @@ enum Output {
         print(text)
     }
 
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("sarah-vault: error: \(message)\n".utf8))
-    }
+    static func error(_ message: String) { toStandardError("sarah-vault: error: \(message)\n") }
+    static func hint(_ message: String) { toStandardError("hint: \(message)\n") }
+    static func note(_ message: String) { toStandardError("\(message)\n") }
 
-    static func hint(_ message: String) {
-        FileHandle.standardError.write(Data("hint: \(message)\n".utf8))
-    }
-
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    /// A failing stderr (a closed pipe, an I/O error) must not crash the tool: what could not
+    /// be said is dropped. (`FileHandle.write` traps on such errors.)
+    static func toStandardError(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
     }
 
     /// One line naming what was wrong, hints after it; exit 1 for a refusal or failed

@@ -37,15 +37,16 @@ enum CheckoutPackage {
             throw VaultError(.internalError, "could not encode the checkout manifest")
         }
         let manifestBytes = Array(json)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            if errno == EEXIST { throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it") }
-            throw FileIO.openError(path, what: "package")
-        }
-        var done = false
+        // Written under a temporary name and linked into place only when complete: a crash
+        // mid-write leaves no half package under the name the user gave.
+        if access(path, F_OK) == 0 { throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it") }
+        let temp = path + ".partial-" + Hex.encode(Sodium.randomBytes(4))
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileIO.openError(path, what: "package") }
+        var closed = false
         defer {
-            close(fd)
-            if !done { unlink(path) }
+            if !closed { close(fd) }
+            unlink(temp)
         }
         guard FileIO.writeAll(fd, header) else { throw VaultError(.io, "cannot write \(path)") }
         let sealer = StreamSealer(key: key, binding: header) { (sealed) throws(VaultError) in
@@ -59,7 +60,12 @@ enum CheckoutPackage {
         try documents { (p) throws(VaultError) in try sealer.write(p) }
         try sealer.finish()
         guard fsync(fd) == 0 else { throw VaultError(.io, "cannot write \(path)") }
-        done = true
+        closed = true
+        guard close(fd) == 0 else { throw VaultError(.io, "cannot write \(path)") }
+        guard link(temp, path) == 0 else {
+            if errno == EEXIST { throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it") }
+            throw VaultError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Opens a package with the holder's identity: checks the header, the manifest and its

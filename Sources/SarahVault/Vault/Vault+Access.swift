@@ -57,6 +57,7 @@ extension Vault {
         }
         try verifyCaseKeyEntry(c)
         try store.writeTransaction { () throws(VaultError) in
+            try ensureUnchanged(c)
             try CaseKeys(store: store, log: log).seal(key, caseID: caseID, epoch: c.epoch, to: keyID, boxPublicKey: target.boxPublicKey)
             try log.append(by: identity, role: myRole, action: action, result: .granted, subject)
         }
@@ -79,6 +80,7 @@ extension Vault {
         try verifyCaseKeyEntry(c)
         let holders = try keyHolders(of: caseID, except: [keyID])
         try store.writeTransaction { () throws(VaultError) in
+            try ensureUnchanged(c)
             try CaseKeys(store: store, log: log).rotate(
                 c, oldKey: key, holders: holders, action: AuditAction.revoke,
                 detail: "key=\(keyID) holders=" + holders.map(\.keyID).joined(separator: ","), by: identity, role: myRole)
@@ -110,6 +112,7 @@ extension Vault {
         try store.writeTransaction { () throws(VaultError) in
             let keys = CaseKeys(store: store, log: log)
             for (c, key, holders) in rotations {
+                try ensureUnchanged(c)
                 try keys.rotate(
                     c, oldKey: key, holders: holders, action: AuditAction.revoke,
                     detail: "key=\(keyID) holders=" + holders.map(\.keyID).joined(separator: ","), by: identity,
@@ -121,6 +124,16 @@ extension Vault {
                 AuditLog.Subject(
                     dataHash: MemberProfile.recordHash(target, role: role), detail: "key=\(keyID) cases=\(rotations.count)"))
             try store.setMemberRemoved(keyID: keyID, seq: e.seq)
+        }
+    }
+
+    /// Inside a write transaction: fails if the case's key changed since it was read (another
+    /// user rotated it meanwhile), so nothing is sealed with, or rotated from, a stale key.
+    func ensureUnchanged(_ c: StoredCase) throws(VaultError) {
+        guard let now = try store.caseRecord(c.id), now.epoch == c.epoch, now.publicKey == c.publicKey else {
+            throw VaultError(
+                .busy, "case \(c.id) had its key rotated by someone else meanwhile: nothing was changed",
+                hints: ["run the command again"])
         }
     }
 

@@ -43,7 +43,9 @@ extension Vault {
         let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
         let keys = CaseKeys(store: store, log: log)
 
-        let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
+        let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument]? in
+            // Someone else may have created the case since we looked: then this is an add.
+            guard try store.caseRecord(caseID) == nil else { return nil }
             let created = try log.append(
                 by: identity, role: myRole, action: AuditAction.archiveCase, result: .granted,
                 AuditLog.Subject(
@@ -65,6 +67,10 @@ extension Vault {
                 sources, caseID: caseID, casePublicKey: caseKey.publicKey, known: [:], kind: kind,
                 allowPersonnummer: allowPersonnummer, writer: writer, progress: progress)
         }
+        guard let documents else {
+            return try add(
+                caseID: caseID, files: files, kind: kind, allowPersonnummer: allowPersonnummer, progress: progress)
+        }
         return ArchiveResult(case: caseID, created: true, documents: documents)
     }
 
@@ -85,32 +91,38 @@ extension Vault {
     ) throws(VaultError) -> ArchiveResult {
         let caseID = try Diarienummer.validate(rawCase)
         try require(.addDocuments, action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID))
-        guard let c = try store.caseRecord(caseID) else { throw unknownCase(caseID, action: AuditAction.addDocument) }
-        try verifyCaseKeyEntry(c)
+        guard try store.caseRecord(caseID) != nil else { throw unknownCase(caseID, action: AuditAction.addDocument) }
         let sources = try Self.openSources(files)
-        // Names are sealed to the case: only someone holding its key can match them.
-        var known: [String: (doc: Int64, latest: Int64)] = [:]
-        let caseKey = try openCaseKey(c)
-        // The registrar files into any case without reading it (and an officer may); everyone
-        // else adds only to the cases they hold.
-        if caseKey == nil && myRole != .registrar && myRole != .officer {
-            throw refusal(
-                action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID),
-                message: "refused: you hold no key to case \(caseID), so you cannot add to it")
-        }
-        if let caseKey {
-            for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
-                let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
-                known[name] = (v.document, max(known[name]?.latest ?? 0, v.version))
-            }
-        }
         let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
-        let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument] in
+        let mayAddUnread = myRole == .registrar || myRole == .officer
+        // Everything the write depends on — the case key, the names it matches — is read inside
+        // the write transaction, so a revoke (key rotation) or another add cannot slip between
+        // reading and writing.
+        let outcome = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument]? in
+            guard let c = try store.caseRecord(caseID) else { throw VaultError(.notFound, "no case \(caseID) in this vault") }
+            try verifyCaseKeyEntry(c)
+            let caseKey = try openCaseKey(c)
+            // The registrar files into any case without reading it (and an officer may);
+            // everyone else adds only to the cases they hold.
+            if caseKey == nil && !mayAddUnread { return nil }
+            // Names are sealed to the case: only someone holding its key can match them.
+            var known: [String: (doc: Int64, latest: Int64)] = [:]
+            if let caseKey {
+                for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
+                    let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
+                    known[name] = (v.document, max(known[name]?.latest ?? 0, v.version))
+                }
+            }
             let written = try writeDocuments(
                 sources, caseID: caseID, casePublicKey: c.publicKey, known: known, kind: kind,
                 allowPersonnummer: allowPersonnummer, writer: writer, progress: progress)
             try then?(written)
             return written
+        }
+        guard let documents = outcome else {
+            throw refusal(
+                action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID),
+                message: "refused: you hold no key to case \(caseID), so you cannot add to it")
         }
         return ArchiveResult(case: caseID, created: false, documents: documents)
     }

@@ -266,6 +266,7 @@ extension Vault {
             }
             let keys = CaseKeys(store: store, log: log)
             for (c, key, holders) in rotations {
+                try ensureUnchanged(c)
                 try keys.rotate(
                     c, oldKey: key, holders: holders, action: AuditAction.checkoutLost,
                     detail: "holders=" + holders.map(\.keyID).joined(separator: ","), by: identity, role: myRole)

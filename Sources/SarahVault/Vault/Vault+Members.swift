@@ -73,6 +73,7 @@ extension Vault {
         }
         let keys = CaseKeys(store: store, log: log)
         for (c, caseKey) in cases {
+            try ensureUnchanged(c)
             try keys.seal(caseKey, caseID: c.id, epoch: c.epoch, to: key.keyID, boxPublicKey: key.boxKey)
             try log.append(
                 by: identity, role: myRole, action: AuditAction.grant, result: .granted,
