@@ -80,10 +80,7 @@ import Testing
     /// checked: a hostile or corrupted file makes every command run for minutes and take 4 GiB.
     /// Measured here: 8 passes × 4 GiB took 38 s and 4.2 GB of memory; 32 passes takes over two
     /// minutes. The strongest setting `keygen` writes (`sensitive`) is 4 passes × 1 GiB.
-    @Test(
-        .disabled(
-            "bug: identity KDF limits up to 32 passes × 4 GiB make a hostile identity file hang every command for minutes (PasswordHash.maxOps/maxMem)"
-        ))
+    @Test
     func identityFileWithExtremeKDFLimits() throws {
         try withTemporaryDirectory { dir in
             let w = try HostileWorld(dir)
@@ -207,7 +204,7 @@ import Testing
     /// (`Role(parsing:)`: "unknown role '\u{1b}[2J…'"), so a hostile file can clear the screen,
     /// recolour or overwrite (`\r`) the one line that should say what is wrong. Capabilities
     /// are already shown through `Diarienummer.printable`.
-    @Test(.disabled("bug: Role(parsing:) echoes control characters from roster and policy files into the error line"))
+    @Test
     func controlCharactersInRolesAreNotEchoed() throws {
         try withTemporaryDirectory { dir in
             let w = try HostileWorld(dir)

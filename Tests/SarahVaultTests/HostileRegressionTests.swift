@@ -164,10 +164,7 @@ import Testing
     /// runs them before the passphrase can be checked (minutes and 4 GiB for one load). Bounding
     /// them at what `keygen` writes (`sensitive`: 4 passes, 1 GiB) keeps a hostile file to a
     /// few seconds.
-    @Test(
-        .disabled(
-            "bug: IdentityFile.decode runs Argon2 with up to 32 passes × 4 GiB taken from the file (PasswordHash.maxOps/maxMem)"
-        ))
+    @Test
     func identityKDFLimitsAreBoundedByTheStrongestKeygenSetting() throws {
         let me = try Identity.generate(name: "Ada")
         let sound = try HostileFileTests.identityFile(me)

@@ -27,7 +27,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     public init(parsing text: String) throws(VaultError) {
         guard let r = Role(rawValue: text.lowercased()) else {
             throw VaultError(
-                .invalidInput, "unknown role '\(text)'",
+                .invalidInput, "unknown role '\(Diarienummer.printable(text))'",
                 hints: ["roles: " + Role.allCases.map(\.rawValue).joined(separator: ", ")])
         }
         self = r

@@ -22,10 +22,11 @@ enum PasswordHash {
     static let saltBytes = 16
     static let algorithmArgon2id13: UInt8 = 2  // crypto_pwhash_ALG_ARGON2ID13
 
-    /// Bounds accepted from a file, so a hostile identity cannot make us allocate terabytes
-    /// or spin for hours: at least INTERACTIVE, at most 4 GiB and 32 passes.
-    static let maxOps: UInt64 = 32
-    static let maxMem: UInt64 = 4 << 30
+    /// Bounds accepted from a file, so a hostile identity cannot make every command spin for
+    /// minutes or take gigabytes before the passphrase is even checked: at most what the
+    /// strongest setting `keygen` writes (SENSITIVE: 4 passes, 1 GiB).
+    static let maxOps = UInt64(crypto_pwhash_opslimit_sensitive())
+    static let maxMem = UInt64(crypto_pwhash_memlimit_sensitive())
 
     static func deriveKey(
         passphrase: SecureBytes, salt: [UInt8], ops: UInt64, mem: UInt64
