@@ -1,4 +1,7 @@
 extension AuditVerifier {
+    /// 1 MiB of 64 KiB chunks.
+    static let chunksPerBatch = 16
+
     /// Steps 2–4 of `docs/FORMAT.md` §9: the roster, the cases and their key holders, and every
     /// document version with its stored ciphertext, each against the signed entry that wrote it.
     /// Ciphertext is re-hashed for versions written by entry `rehashFrom` or later (all of them
@@ -98,14 +101,25 @@ extension AuditVerifier {
             throw VaultError(.corrupt, "\(label): its row does not match signed audit entry \(v.entrySeq)")
         }
         guard rehash else { return false }
+        // Chunks are digested on every core, a batch at a time, and the digests hashed in order.
         let hasher = CiphertextHasher()
         var count: Int64 = 0
         var bytes: Int64 = 0
+        var pending: [[UInt8]] = []
+        func digestPending() {
+            let digests = ParallelMap.map(pending) { chunk in
+                chunk.withUnsafeBytes { ChunkedCipher.chunkDigest($0) }
+            }
+            for d in digests { hasher.add(digest: d) }
+            pending.removeAll(keepingCapacity: true)
+        }
         try store.forEachChunk(vid: v.vid) { (_, data, _) throws(VaultError) in
-            hasher.add(sealed: data)
+            pending.append([UInt8](data))
             count += 1
             bytes += Int64(data.count)
+            if pending.count == Self.chunksPerBatch { digestPending() }
         }
+        digestPending()
         report.bytesHashed += bytes
         guard hasher.finalize() == e.dataHash, count == v.chunkCount else {
             throw VaultError(

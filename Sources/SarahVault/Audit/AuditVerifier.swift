@@ -65,12 +65,14 @@ struct AuditVerifier {
         var tree = MerkleTree.CompactRange()
         var rootAtStart: [UInt8]? = nil
         var batch = EntryBatch()
+        var inFlight: EntryBatch.Pending? = nil
 
-        func settle() {
-            defer { batch.removeAll() }
+        // The order-dependent checks of one batch, once its entries are parsed, hashed and
+        // their signatures checked (in the background, on every core).
+        func settle(_ pending: EntryBatch.Pending) {
+            let checked = pending.wait()
             guard problems.isEmpty else { return }
-            let checked = batch.check(signaturesFrom: signaturesFrom)
-            for (row, c) in zip(batch.rows, checked) {
+            for (row, c) in zip(pending.rows, checked) {
                 let rowSeq = row.seq
                 guard let entry = c.entry else {
                     problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq) is malformed: \(c.error)"))
@@ -122,12 +124,22 @@ struct AuditVerifier {
             progress?("verified \(expected) entries")
         }
 
+        // Batch k is checked in the background while batch k+1 is read and batch k−1 settled.
+        func launch() {
+            guard !batch.isEmpty else { return }
+            let next = batch.launch(signaturesFrom: signaturesFrom)
+            batch.removeAll()
+            if let previous = inFlight { settle(previous) }
+            inFlight = next
+        }
+
         try store.forEachAuditEntry(from: 0) { (rowSeq, bytes) throws(VaultError) in
             guard problems.isEmpty else { return }
             batch.append(seq: rowSeq, bytes: bytes)
-            if batch.isFull { settle() }
+            if batch.isFull { launch() }
         }
-        settle()
+        launch()
+        if let last = inFlight { settle(last) }
         report.entries = expected
         report.headHash = Hex.encode(previous)
         report.treeRoot = Hex.encode(tree.root)

@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 
 /// Stored audit entries checked on every core at once: each parsed strictly, its RFC 6962 leaf
 /// hash computed and its Ed25519 signature checked.
@@ -39,24 +38,38 @@ struct EntryBatch {
     mutating func append(seq: Int64, bytes: [UInt8]) { rows.append(Row(seq: seq, bytes: bytes)) }
     mutating func removeAll() { rows.removeAll(keepingCapacity: true) }
 
-    /// Checks every row; signatures only of rows with `seq >= signaturesFrom` (those before are
-    /// covered by a tree root the caller verified earlier and checks again).
-    func check(signaturesFrom: Int64) -> [Checked] {
-        let rows = self.rows
-        let n = rows.count
-        guard n > 0 else { return [] }
-        let out = Slots(count: n)
-        defer { out.release() }
-        // A few parts per core, so a core that finishes early takes another.
-        let parts = min(n, max(1, ProcessInfo.processInfo.activeProcessorCount * 4))
-        let size = (n + parts - 1) / parts
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = min(n, part * size)..<min(n, (part + 1) * size)
-            for i in range {
-                out.set(i, Self.check(rows[i], signature: rows[i].seq >= signaturesFrom))
+    /// Checks every row in the background, on every core; signatures only of rows with
+    /// `seq >= signaturesFrom` (those before are covered by a tree root the caller verified
+    /// earlier and checks again). Meanwhile the caller reads the next batch and runs the
+    /// order-dependent checks of the previous one, so no core waits for another.
+    func launch(signaturesFrom: Int64) -> Pending {
+        let pending = Pending(rows: rows)
+        pending.group.enter()
+        DispatchQueue.global().async {
+            pending.results = ParallelMap.map(pending.rows) { row in
+                Self.check(row, signature: row.seq >= signaturesFrom)
             }
+            pending.group.leave()
         }
-        return out.values()
+        return pending
+    }
+
+    /// A batch being checked in the background.
+    ///
+    /// `@unchecked Sendable`: `results` is written once, by the background task, before it
+    /// leaves the group; it is read only after `wait()` has seen the group empty.
+    final class Pending: @unchecked Sendable {
+        let rows: [Row]
+        fileprivate var results: [Checked] = []
+        fileprivate let group = DispatchGroup()
+
+        fileprivate init(rows: [Row]) { self.rows = rows }
+
+        /// The results, once the background check has finished.
+        func wait() -> [Checked] {
+            group.wait()
+            return results
+        }
     }
 
     static func check(_ row: Row, signature: Bool) -> Checked {
@@ -73,29 +86,5 @@ struct EntryBatch {
             result.error = error.message
         }
         return result
-    }
-
-    /// One result slot per row, each written by exactly one worker.
-    ///
-    /// `@unchecked Sendable`: worker `part` writes only the slots of its own disjoint range, and
-    /// `check` reads them only after `concurrentPerform` has returned, when every worker is done.
-    private final class Slots: @unchecked Sendable {
-        private let base: UnsafeMutablePointer<Checked>
-        private let count: Int
-
-        init(count: Int) {
-            self.count = count
-            base = .allocate(capacity: count)
-            base.initialize(repeating: Checked(), count: count)
-        }
-
-        func set(_ i: Int, _ value: Checked) { base[i] = value }
-
-        func values() -> [Checked] { Array(UnsafeBufferPointer(start: base, count: count)) }
-
-        func release() {
-            base.deinitialize(count: count)
-            base.deallocate()
-        }
     }
 }
