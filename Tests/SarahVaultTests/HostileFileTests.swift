@@ -75,11 +75,11 @@ import Testing
         }
     }
 
-    /// An identity file may state Argon2 limits up to 4 GiB and 32 passes
-    /// (`PasswordHash.maxMem`/`maxOps`), and they are used before the passphrase can be
-    /// checked: a hostile or corrupted file makes every command run for minutes and take 4 GiB.
-    /// Measured here: 8 passes × 4 GiB took 38 s and 4.2 GB of memory; 32 passes takes over two
-    /// minutes. The strongest setting `keygen` writes (`sensitive`) is 4 passes × 1 GiB.
+    /// The Argon2 limits an identity file states are used before the passphrase can be checked.
+    /// They were once accepted up to 32 passes × 4 GiB: a hostile or corrupted file made every
+    /// command run for minutes (8 passes × 4 GiB: 38 s and 4.2 GB) — found by this test. Now
+    /// anything above what `keygen` writes at its strongest (`sensitive`, 4 passes × 1 GiB) is
+    /// refused before the KDF runs.
     @Test
     func identityFileWithExtremeKDFLimits() throws {
         try withTemporaryDirectory { dir in
@@ -200,10 +200,10 @@ import Testing
         }
     }
 
-    /// A role read from a roster or policy file is echoed into the error line as it is
-    /// (`Role(parsing:)`: "unknown role '\u{1b}[2J…'"), so a hostile file can clear the screen,
-    /// recolour or overwrite (`\r`) the one line that should say what is wrong. Capabilities
-    /// are already shown through `Diarienummer.printable`.
+    /// A role read from a roster or policy file was once echoed into the error line as it was
+    /// (`Role(parsing:)`: "unknown role '\u{1b}[2J…'"), so a hostile file could clear the screen,
+    /// recolour or overwrite (`\r`) the one line that should say what is wrong. Like
+    /// capabilities, it is now shown through `Diarienummer.printable`.
     @Test
     func controlCharactersInRolesAreNotEchoed() throws {
         try withTemporaryDirectory { dir in

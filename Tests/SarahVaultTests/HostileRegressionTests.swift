@@ -160,10 +160,10 @@ import Testing
         }
     }
 
-    /// `IdentityFile.decode` accepts Argon2 limits up to 32 passes and 4 GiB from the file and
-    /// runs them before the passphrase can be checked (minutes and 4 GiB for one load). Bounding
-    /// them at what `keygen` writes (`sensitive`: 4 passes, 1 GiB) keeps a hostile file to a
-    /// few seconds.
+    /// `IdentityFile.decode` runs Argon2 with the limits the file states, before the passphrase
+    /// can be checked. It once accepted up to 32 passes and 4 GiB (minutes and 4 GiB for one
+    /// load); limits above what `keygen` writes (`sensitive`: 4 passes, 1 GiB) are now refused
+    /// without running the KDF.
     @Test
     func identityKDFLimitsAreBoundedByTheStrongestKeygenSetting() throws {
         let me = try Identity.generate(name: "Ada")
