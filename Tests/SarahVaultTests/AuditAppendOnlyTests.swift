@@ -47,8 +47,8 @@ import Testing
     }
 
     /// `INSERT OR REPLACE` deletes the row it replaces without firing delete triggers (SQLite
-    /// fires them only with `recursive_triggers` on), so it is a way past the triggers. The
-    /// library never issues it; verification catches it when someone does.
+    /// fires them only with `recursive_triggers` on); a third trigger refuses any insert of a
+    /// seq that exists. Someone who drops it too is still caught by verification.
     @Test func aReplaceSlippedPastTheTriggersIsCaught() throws {
         try withTemporaryDirectory { dir in
             let story = try Story(in: dir)
@@ -56,6 +56,11 @@ import Testing
             let k = try raw.auditCount() / 2
             var entry = try raw.auditEntry(seq: k)
             entry[entry.count - 1] ^= 0x01
+            #expect(throws: VaultError.self) {
+                try raw.db.run("INSERT OR REPLACE INTO audit(seq, entry) VALUES (?, ?)", [.integer(k), .blob(entry)])
+            }
+            #expect(try raw.auditEntry(seq: k) != entry)
+            try raw.db.execute("DROP TRIGGER audit_no_replace")
             try raw.db.run("INSERT OR REPLACE INTO audit(seq, entry) VALUES (?, ?)", [.integer(k), .blob(entry)])
             let report = try story.vault(.auditor).verify()
             #expect(!report.ok)

@@ -58,7 +58,7 @@ import Testing
         // Durable appends: each its own write transaction, committed with synchronous=FULL.
         let durableTime = try Self.seconds {
             for _ in 0..<durable {
-                try vault.store.writeTransaction { () throws(VaultError) in
+                _ = try vault.store.writeTransaction { () throws(VaultError) in
                     try vault.log.append(
                         by: officer, role: .officer, action: "member.list", result: .granted,
                         AuditLog.Subject(detail: "count=1"))

@@ -175,7 +175,7 @@ import Testing
             // Signed and logged as if the board member had read the case: only a stolen key or
             // an edited roster could lead here, which is what a review is for.
             let board = try story.vault(.board)
-            try board.store.writeTransaction { () throws(VaultError) in
+            _ = try board.store.writeTransaction { () throws(VaultError) in
                 try board.log.append(
                     by: story.board, role: .board, action: "document.read", result: .granted,
                     AuditLog.Subject(caseID: Story.caseID, document: story.smallDoc, version: 1))

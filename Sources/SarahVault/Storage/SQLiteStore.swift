@@ -76,6 +76,9 @@ final class SQLiteStore: VaultStore {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+                    WHEN EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 PRAGMA user_version = \(Self.schemaVersion);
                 """)
         }
