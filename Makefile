@@ -8,7 +8,7 @@ DEB_PKGS   := libsodium-dev libsqlite3-dev pkg-config sqlite3 strace
 BENCH_PKGS := age
 BIN        := .build/release/sarah-vault
 
-.PHONY: all build release deps demo test interop bench fuzz lint clean
+.PHONY: all build release deps demo test interop bench fuzz lint format clean
 
 all: build
 
@@ -24,7 +24,7 @@ release: deps
 demo: release
 	$(BIN) demo --dir "$${DEMO_DIR:-$$(mktemp -d /tmp/sarah-vault-demo.XXXXXX)/story}"
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 	@./scripts/interop.sh
@@ -41,6 +41,13 @@ bench: release
 
 fuzz: deps
 	./scripts/fuzz.sh
+
+# swift-format ships with the toolchain; .swift-format holds the settings (swift-nio's).
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format format -i -r Sources Tests Package.swift
 
 clean:
 	rm -rf .build

@@ -12,7 +12,11 @@ struct Grant: ParsableCommand {
 
     func run() throws {
         try global.openVault().grant(caseID: caseID, to: keyID)
-        if global.json { Output.json(["case": caseID, "granted": keyID]) } else { Output.line("granted \(keyID) the key to case \(caseID)") }
+        if global.json {
+            Output.json(["case": caseID, "granted": keyID])
+        } else {
+            Output.line("granted \(keyID) the key to case \(caseID)")
+        }
     }
 }
 
@@ -25,7 +29,11 @@ struct Assign: ParsableCommand {
 
     func run() throws {
         try global.openVault().assign(caseID: caseID, to: keyID)
-        if global.json { Output.json(["case": caseID, "assigned": keyID]) } else { Output.line("assigned \(keyID) to case \(caseID)") }
+        if global.json {
+            Output.json(["case": caseID, "assigned": keyID])
+        } else {
+            Output.line("assigned \(keyID) to case \(caseID)")
+        }
     }
 }
 
@@ -43,7 +51,11 @@ struct Revoke: ParsableCommand {
 
     func run() throws {
         try global.openVault().revoke(caseID: caseID, from: keyID)
-        if global.json { Output.json(["case": caseID, "revoked": keyID]) } else { Output.line("revoked \(keyID) from case \(caseID); its key was rotated") }
+        if global.json {
+            Output.json(["case": caseID, "revoked": keyID])
+        } else {
+            Output.line("revoked \(keyID) from case \(caseID); its key was rotated")
+        }
     }
 }
 
@@ -56,7 +68,11 @@ extension MemberCommand {
 
         func run() throws {
             try global.openVault().removeMember(keyID)
-            if global.json { Output.json(["removed": keyID]) } else { Output.line("removed \(keyID); every case key they held was rotated") }
+            if global.json {
+                Output.json(["removed": keyID])
+            } else {
+                Output.line("removed \(keyID); every case key they held was rotated")
+            }
         }
     }
 }
@@ -82,14 +98,17 @@ struct PolicyCommand: ParsableCommand {
             let roles = Role.allCases
             Table.print(
                 ["CAPABILITY"] + roles.map(\.rawValue),
-                Policy.Capability.allCases.map { cap in [cap.rawValue] + roles.map { policy.allows($0, cap) ? "yes" : "-" } })
+                Policy.Capability.allCases.map { cap in
+                    [cap.rawValue] + roles.map { policy.allows($0, cap) ? "yes" : "-" }
+                })
         }
     }
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the policy with a policy file (officers); the change is signed and audited.",
-            discussion: "Format: one line a role, 'role: capability, capability, …'. 'policy show --json' lists the names.")
+            discussion:
+                "Format: one line a role, 'role: capability, capability, …'. 'policy show --json' lists the names.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The policy file.") var file: String
 
@@ -104,9 +123,12 @@ struct PolicyCommand: ParsableCommand {
 struct Recover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enrol yourself as an officer using the vault's recovery key (when its officers have left).",
-        discussion: "Every case key the recovery key holds is sealed to you. The recovery is signed with the recovery key and audited.")
+        discussion:
+            "Every case key the recovery key holds is sealed to you. The recovery is signed with the recovery key and audited."
+    )
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("A file holding the recovery key (svrk1-…).", valueName: "path")) var recoveryFile: String
+    @Option(help: ArgumentHelp("A file holding the recovery key (svrk1-…).", valueName: "path")) var recoveryFile:
+        String
     @Option(help: "Your unit, if any.") var unit: String?
 
     func run() throws {
@@ -116,7 +138,8 @@ struct Recover: ParsableCommand {
         if global.json {
             Output.json(["officer": vault.actingKeyID])
         } else {
-            Output.line("recovered: \(identity.name) (key \(vault.actingKeyID)) is now an officer of \(global.vaultPath)")
+            Output.line(
+                "recovered: \(identity.name) (key \(vault.actingKeyID)) is now an officer of \(global.vaultPath)")
         }
     }
 }
@@ -131,7 +154,11 @@ struct Decide: ParsableCommand {
     func run() throws {
         let outcome = try Outcome(parsing: outcome)
         try global.openVault().decide(caseID: caseID, outcome: outcome)
-        if global.json { Output.json(["case": caseID, "status": "decided:" + outcome.rawValue]) } else { Output.line("case \(caseID): decided \(outcome.rawValue)") }
+        if global.json {
+            Output.json(["case": caseID, "status": "decided:" + outcome.rawValue])
+        } else {
+            Output.line("case \(caseID): decided \(outcome.rawValue)")
+        }
     }
 }
 
@@ -154,12 +181,17 @@ struct Summary: ParsableCommand {
             throw VaultError(.invalidInput, "give the summary with --text or --file")
         }
         let version = try global.openVault().writeSummary(caseID: caseID, text: body)
-        if global.json { Output.json(["case": caseID, "version": String(version)]) } else { Output.line("summary v\(version) of case \(caseID) written for the board") }
+        if global.json {
+            Output.json(["case": caseID, "version": String(version)])
+        } else {
+            Output.line("summary v\(version) of case \(caseID) written for the board")
+        }
     }
 }
 
 struct Summaries: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The board's view: every case's latest de-identified summary.")
+    static let configuration = CommandConfiguration(
+        abstract: "The board's view: every case's latest de-identified summary.")
     @OptionGroup var global: GlobalOptions
 
     func run() throws {

@@ -35,7 +35,8 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check every entry, signature and link, the roster and every stored ciphertext — without reading a case.",
+            abstract:
+                "Check every entry, signature and link, the roster and every stored ciphertext — without reading a case.",
             discussion: """
                 Exit 0 when everything holds; exit 1 naming the first entry (seq) or object that does not. \
                 Signatures are checked on every core. With --since-checkpoint the check starts from the \
@@ -48,7 +49,9 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var checkpoint: CheckpointOptions
         @Flag(
             name: .customLong("since-checkpoint"),
-            help: "Start from the log you last verified (your own signed record of it in the vault); verify everything when there is none.")
+            help:
+                "Start from the log you last verified (your own signed record of it in the vault); verify everything when there is none."
+        )
         var sinceCheckpoint = false
 
         struct Combined: Encodable {
@@ -92,7 +95,8 @@ struct AuditCommand: ParsableCommand {
 
     struct Review: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Review the log: reads by non-holders, refusals, unusual volume, reads out of hours, a random sample.",
+            abstract:
+                "Review the log: reads by non-holders, refusals, unusual volume, reads out of hours, a random sample.",
             discussion: """
                 The systematic log review the rules for access logs ask for (auditors and officers). \
                 Without --since it covers the entries after the previous review. Office hours are \
@@ -100,11 +104,15 @@ struct AuditCommand: ParsableCommand {
                 its findings' canonical JSON; --out keeps those exact bytes for the minutes.
                 """)
         @OptionGroup var global: GlobalOptions
-        @Option(help: ArgumentHelp("Review every entry from this date (YYYY-MM-DD, Stockholm time).", valueName: "date"))
+        @Option(
+            help: ArgumentHelp("Review every entry from this date (YYYY-MM-DD, Stockholm time).", valueName: "date"))
         var since: String?
         @Option(help: ArgumentHelp("Draw this many entries at random for a manual spot check.", valueName: "n"))
         var sample = 0
-        @Option(help: ArgumentHelp("Also write the findings' canonical JSON (what the review entry hashes) to this new file.", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "Also write the findings' canonical JSON (what the review entry hashes) to this new file.",
+                valueName: "path"))
         var out: String?
 
         func validate() throws {
@@ -127,8 +135,10 @@ struct AuditCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export the log as JSON lines, with everything an outside verifier needs (auditors and officers).",
-            discussion: "The format is in docs/FORMAT.md §10.6. Nothing is written before the export is recorded in the log.")
+            abstract:
+                "Export the log as JSON lines, with everything an outside verifier needs (auditors and officers).",
+            discussion:
+                "The format is in docs/FORMAT.md §10.6. Nothing is written before the export is recorded in the log.")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("Write to this new file instead of standard output.", valueName: "path"))
         var out: String?
@@ -138,7 +148,9 @@ struct AuditCommand: ParsableCommand {
             let sink = try out.map { (path) throws(VaultError) in try PlaintextSink.file(path) } ?? .standardOutput()
             let summary = try vault.exportLog(to: sink)
             if let out {
-                Output.note("exported \(summary.entries) entries and \(summary.members) members to \(out) (root \(summary.root))")
+                Output.note(
+                    "exported \(summary.entries) entries and \(summary.members) members to \(out) (root \(summary.root))"
+                )
             }
         }
     }
@@ -147,7 +159,10 @@ struct AuditCommand: ParsableCommand {
 /// Printing a log review for people.
 enum ReviewOutput {
     static func write(_ json: String, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw VaultError(.io, "cannot write \(path)")
         }
     }
@@ -178,7 +193,8 @@ enum ReviewOutput {
         Output.line("\(title): \(entries.count)")
         for e in entries {
             let doc = e.document.map { " doc \($0)v\(e.version ?? 0)" } ?? ""
-            Output.line("  \(e.seq)  \(e.local)  \(e.actor) (\(e.role))  \(e.action) \(e.result)  \(e.case ?? "-")\(doc)")
+            Output.line(
+                "  \(e.seq)  \(e.local)  \(e.actor) (\(e.role))  \(e.action) \(e.result)  \(e.case ?? "-")\(doc)")
         }
     }
 }

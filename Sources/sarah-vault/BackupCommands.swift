@@ -11,7 +11,11 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         let report = try global.openVault().backup(to: out)
-        if global.json { Output.json(report) } else { Output.line("backup written to \(out) and verified: \(report.entries) entries, root \(report.treeRoot)") }
+        if global.json {
+            Output.json(report)
+        } else {
+            Output.line("backup written to \(out) and verified: \(report.entries) entries, root \(report.treeRoot)")
+        }
     }
 }
 
@@ -25,6 +29,12 @@ struct Restore: ParsableCommand {
     func run() throws {
         let identity = try global.loadIdentity()
         let report = try Vault.restore(from: backup, to: global.vaultPath, identity: identity)
-        if global.json { Output.json(report) } else { Output.line("restored \(backup) to \(global.vaultPath): \(report.entries) entries verified, root \(report.treeRoot)") }
+        if global.json {
+            Output.json(report)
+        } else {
+            Output.line(
+                "restored \(backup) to \(global.vaultPath): \(report.entries) entries verified, root \(report.treeRoot)"
+            )
+        }
     }
 }

@@ -79,14 +79,18 @@ struct Cases: ParsableCommand {
             Table.print(
                 ["CASE", "RECEIVED", "STATUS", "DOCS", "UNIT", "TITLE"],
                 cases.map {
-                    [$0.case, $0.received, $0.status, String($0.documents), $0.unit ?? "(sealed)", $0.title ?? ($0.access ? "-" : "(sealed)")]
+                    [
+                        $0.case, $0.received, $0.status, String($0.documents), $0.unit ?? "(sealed)",
+                        $0.title ?? ($0.access ? "-" : "(sealed)"),
+                    ]
                 })
         }
     }
 }
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "One case, its documents and versions, as your role may see it.")
+    static let configuration = CommandConfiguration(
+        abstract: "One case, its documents and versions, as your role may see it.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The case's diarienummer.") var caseID: String
 
@@ -120,7 +124,8 @@ struct Read: ParsableCommand {
     @Argument(help: "The case's diarienummer.") var caseID: String
     @Option(help: "The document's name or number (needed when the case has several).") var doc: String?
     @Option(help: "The version (default: the latest).") var version: Int64?
-    @Option(help: ArgumentHelp("Write to this file instead of stdout (never overwrites).", valueName: "path")) var out: String?
+    @Option(help: ArgumentHelp("Write to this file instead of stdout (never overwrites).", valueName: "path")) var out:
+        String?
 
     func run() throws {
         let vault = try global.openVault()

@@ -18,13 +18,16 @@ struct Checkout: ParsableCommand {
     @Option(help: "How long it may stay out: 30s, 90m, 8h, 3d (default 8h, a working day).") var expires: String?
 
     func run() throws {
-        let duration = try expires.map { (e) throws(VaultError) in try CheckoutDuration.parse(e) } ?? CheckoutDuration.default
+        let duration =
+            try expires.map { (e) throws(VaultError) in try CheckoutDuration.parse(e) } ?? CheckoutDuration.default
         let m = try global.openVault().checkout(caseID: caseID, documents: doc, expiresIn: duration, to: out)
         if global.json {
             Output.json(["id": m.id, "case": m.case, "holder": m.holder, "expires": isoTime(m.expires), "package": out])
         } else {
             Output.line("checked out case \(m.case) as \(out): \(m.documents.count) document(s), checkout \(m.id)")
-            Output.line("it opens only with your identity, until \(isoTime(m.expires)); return it with 'sarah-vault checkin \(out)'")
+            Output.line(
+                "it opens only with your identity, until \(isoTime(m.expires)); return it with 'sarah-vault checkin \(out)'"
+            )
         }
     }
 }
@@ -40,19 +43,23 @@ struct Open: ParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The package file.") var package: String
-    @Option(help: ArgumentHelp("Where to write the documents (default: ./<case>-checkout).", valueName: "dir")) var out: String?
+    @Option(help: ArgumentHelp("Where to write the documents (default: ./<case>-checkout).", valueName: "dir")) var out:
+        String?
 
     func run() throws {
         let identity = try global.loadIdentity()
         let peek = try Vault.inspectPackage(at: package, identity: identity)
-        let dir = out ?? "./" + peek.case.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: " ", with: "_") + "-checkout"
+        let dir =
+            out ?? "./" + peek.case.replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: " ", with: "_")
+            + "-checkout"
         let m = try Vault.openPackage(at: package, identity: identity, into: dir)
         if global.json {
             Output.json(m)
         } else {
             Output.line("case \(m.case)\(m.title.map { " — \($0)" } ?? ""): \(m.documents.count) document(s) in \(dir)")
             for d in m.documents { Output.line("  \(d.name)  v\(d.version)  \(d.size) bytes") }
-            Output.line("valid until \(isoTime(m.expires)); bring edits back with 'sarah-vault checkin \(package) FILE…'")
+            Output.line(
+                "valid until \(isoTime(m.expires)); bring edits back with 'sarah-vault checkin \(package) FILE…'")
         }
     }
 }
@@ -64,7 +71,8 @@ struct Checkin: ParsableCommand {
     @Argument(help: "The package file.") var package: String
     @Argument(help: "Edited or new documents to bring back (a file with a document's name becomes its next version).")
     var files: [String] = []
-    @Flag(help: "Bring back documents even if they seem to contain a personnummer (logged).") var allowPersonnummer = false
+    @Flag(help: "Bring back documents even if they seem to contain a personnummer (logged).") var allowPersonnummer =
+        false
 
     func run() throws {
         let r = try global.openVault().checkin(package: package, files: files, allowPersonnummer: allowPersonnummer)
@@ -78,7 +86,8 @@ struct Checkin: ParsableCommand {
 }
 
 struct Checkouts: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "What is out of the archive, with whom, since and until when.")
+    static let configuration = CommandConfiguration(
+        abstract: "What is out of the archive, with whom, since and until when.")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Only packages past their expiry and not returned.") var overdue = false
 
@@ -112,10 +121,13 @@ struct Lost: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The checkout id (see 'sarah-vault checkouts').") var checkoutID: String?
     @Option(help: "Every package this member holds (a lost laptop): key id.") var member: String?
-    @Option(help: ArgumentHelp("Also write the incident record (JSON) to this new file.", valueName: "path")) var out: String?
+    @Option(help: ArgumentHelp("Also write the incident record (JSON) to this new file.", valueName: "path")) var out:
+        String?
 
     func validate() throws {
-        if (checkoutID == nil) == (member == nil) { throw ValidationError("give a checkout id or --member KEYID (one of them)") }
+        if (checkoutID == nil) == (member == nil) {
+            throw ValidationError("give a checkout id or --member KEYID (one of them)")
+        }
     }
 
     func run() throws {
@@ -126,7 +138,9 @@ struct Lost: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         if let out {
-            guard let data = try? encoder.encode(r), FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            guard let data = try? encoder.encode(r),
+                FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600])
+            else {
                 throw VaultError(.io, "the loss was recorded, but the incident record could not be written to \(out)")
             }
         }
@@ -136,7 +150,9 @@ struct Lost: ParsableCommand {
         }
         Output.line("INCIDENT RECORD — reported \(r.reported) by \(r.reportedBy)")
         for i in r.items {
-            Output.line("  lost: checkout \(i.checkout), case \(i.case), \(i.documents) document(s), holder \(i.holder), issued \(i.issued), due \(i.expires)")
+            Output.line(
+                "  lost: checkout \(i.checkout), case \(i.case), \(i.documents) document(s), holder \(i.holder), issued \(i.issued), due \(i.expires)"
+            )
         }
         Output.line("  case keys rotated: \(r.casesRotated.joined(separator: ", "))")
         Output.line("  notify IMY (personal-data breach, GDPR art. 33) by: \(r.imyDeadline)")

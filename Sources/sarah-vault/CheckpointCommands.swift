@@ -59,7 +59,8 @@ extension AuditCommand {
         @Argument(help: ArgumentHelp("The checkpoint file.", valueName: "checkpoint")) var checkpoint: String
         @Option(
             name: .long,
-            help: ArgumentHelp("Write the cosigned checkpoint to this new file instead of standard output.", valueName: "path"))
+            help: ArgumentHelp(
+                "Write the cosigned checkpoint to this new file instead of standard output.", valueName: "path"))
         var out: String?
 
         func run() throws {
@@ -94,7 +95,9 @@ extension AuditCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The entry's seq.", valueName: "seq")) var seq: Int64
-        @Option(help: ArgumentHelp("Prove against this checkpoint (it must hold for the log) instead of a new one.", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "Prove against this checkpoint (it must hold for the log) instead of a new one.", valueName: "path"))
         var checkpoint: String?
         @Option(help: ArgumentHelp("Write the proof to this new file instead of standard output.", valueName: "path"))
         var out: String?
@@ -135,7 +138,9 @@ extension AuditCommand {
                 guard FileManager.default.fileExists(atPath: global.identityPath) else {
                     throw VaultError(
                         .invalidInput, "no key to trust",
-                        hints: ["name the checkpoint's signer with --key svpk1…, or give your --identity if you signed it"])
+                        hints: [
+                            "name the checkpoint's signer with --key svpk1…, or give your --identity if you signed it"
+                        ])
                 }
                 trusted = [try Identity.publicKey(ofFile: global.identityPath)]
             }
@@ -146,7 +151,8 @@ extension AuditCommand {
             }
             let e = report.entry
             Output.line(
-                "ok: entry \(e.seq) (\(e.action) \(e.result) by \(e.actor), \(e.time)) is in the log of vault \(report.vaultID)")
+                "ok: entry \(e.seq) (\(e.action) \(e.result) by \(e.actor), \(e.time)) is in the log of vault \(report.vaultID)"
+            )
             Output.line(
                 "checkpoint of \(report.checkpointSize) entries, root \(report.checkpointRoot), signed by \(report.signers.joined(separator: ", "))"
             )

@@ -11,7 +11,8 @@ struct Demo: ParsableCommand {
     var dir: String?
 
     func run() throws {
-        let path = dir ?? (NSTemporaryDirectory() + "sarah-vault-demo-" + String(UInt32.random(in: 0...UInt32.max), radix: 16))
+        let path =
+            dir ?? (NSTemporaryDirectory() + "sarah-vault-demo-" + String(UInt32.random(in: 0...UInt32.max), radix: 16))
         try DemoStory(directory: path) { Output.line($0) }.run()
     }
 }

@@ -16,7 +16,9 @@ struct Keygen: ParsableCommand {
     @Option(help: "Your name, as colleagues know you.")
     var name: String
 
-    @Option(help: ArgumentHelp("Where to write the identity (default: --identity or ~/.sarah-vault/identity).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Where to write the identity (default: --identity or ~/.sarah-vault/identity).", valueName: "path"))
     var out: String?
 
     @Option(help: "How hard the passphrase is stretched (Argon2id): interactive, moderate, sensitive.")
@@ -40,14 +42,16 @@ struct Keygen: ParsableCommand {
                 attributes: [.posixPermissions: 0o700])
         }
         if FileManager.default.fileExists(atPath: path) {
-            throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite an identity",
+            throw VaultError(
+                .alreadyExists, "\(path) already exists: refusing to overwrite an identity",
                 hints: ["choose another --out path"])
         }
         let identity = try Identity.generate(name: name)
         let passphrase = try global.passphrase(prompt: "New passphrase for \(path): ", confirm: true)
         try identity.write(to: path, passphrase: passphrase, kdf: strength)
         if global.json {
-            Output.json(Result(name: identity.name, publicKey: identity.publicKey.token, keyId: identity.keyID, path: path))
+            Output.json(
+                Result(name: identity.name, publicKey: identity.publicKey.token, keyId: identity.keyID, path: path))
         } else {
             Output.line("identity written to \(path)")
             Output.line("key id:     \(identity.keyID)")
@@ -89,10 +93,14 @@ struct Init: ParsableCommand {
         }
         if let recoveryOut {
             do {
-                try Data((recovery + "\n").utf8).write(to: URL(fileURLWithPath: recoveryOut), options: .withoutOverwriting)
+                try Data((recovery + "\n").utf8).write(
+                    to: URL(fileURLWithPath: recoveryOut), options: .withoutOverwriting)
                 _ = chmod(recoveryOut, 0o600)
             } catch {
-                throw VaultError(.io, "cannot write the recovery key to \(recoveryOut): the vault was created; run 'sarah-vault init' again elsewhere or keep this vault without a saved recovery key")
+                throw VaultError(
+                    .io,
+                    "cannot write the recovery key to \(recoveryOut): the vault was created; run 'sarah-vault init' again elsewhere or keep this vault without a saved recovery key"
+                )
             }
         }
         if global.json {
@@ -138,7 +146,11 @@ struct MemberCommand: ParsableCommand {
             let key = try PublicKey(token: key)
             let vault = try global.openVault()
             let m = try vault.addMember(name: name, role: role, unit: unit, publicKey: key)
-            if global.json { Output.json(m) } else { Output.line("enrolled \(m.name) as \(m.role.rawValue) (key \(m.keyID))") }
+            if global.json {
+                Output.json(m)
+            } else {
+                Output.line("enrolled \(m.name) as \(m.role.rawValue) (key \(m.keyID))")
+            }
         }
     }
 
@@ -152,7 +164,8 @@ struct MemberCommand: ParsableCommand {
                 Output.json(members)
             } else {
                 Table.print(
-                    ["KEY ID", "ROLE", "UNIT", "NAME"], members.map { [$0.keyID, $0.role.rawValue, $0.unit ?? "-", $0.name] })
+                    ["KEY ID", "ROLE", "UNIT", "NAME"],
+                    members.map { [$0.keyID, $0.role.rawValue, $0.unit ?? "-", $0.name] })
             }
         }
     }

@@ -22,9 +22,11 @@ struct SarahVaultCLI: ParsableCommand {
             or a prompt on the terminal; never from the command line.
             """,
         subcommands: [
-            Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self, Show.self,
+            Keygen.self, PublicKeyCommand.self, Init.self, MemberCommand.self, Archive.self, Add.self, Cases.self,
+            Show.self,
             Read.self, Grant.self, Revoke.self, Assign.self, Decide.self, Summary.self, Summaries.self,
-            Checkout.self, Open.self, Checkin.self, Checkouts.self, Lost.self, Backup.self, Restore.self, PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
+            Checkout.self, Open.self, Checkin.self, Checkouts.self, Lost.self, Backup.self, Restore.self,
+            PolicyCommand.self, AuditCommand.self, Recover.self, Demo.self,
         ]
     )
 

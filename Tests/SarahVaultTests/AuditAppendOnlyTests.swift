@@ -82,20 +82,25 @@ import Testing
             "drop trigger", "drop table audit", "alter table audit", "recursive_triggers",
         ]
         for file in files {
-            let text = try String(contentsOfFile: sources.appendingPathComponent(file).path, encoding: .utf8).lowercased()
+            let text = try String(contentsOfFile: sources.appendingPathComponent(file).path, encoding: .utf8)
+                .lowercased()
             for f in forbidden {
                 #expect(!text.contains(f), "\(file) contains '\(f)'")
             }
         }
         let seam = try String(
             contentsOfFile: sources.appendingPathComponent("Storage/VaultStore.swift").path, encoding: .utf8)
-        let auditMethods = seam.split(separator: "\n").filter { $0.contains("func ") && $0.lowercased().contains("audit") }
-            .compactMap { line -> String? in
-                guard let r = line.range(of: "func ") else { return nil }
-                return String(line[r.upperBound...].prefix { $0.isLetter || $0.isNumber })
-            }
+        let auditMethods = seam.split(separator: "\n").filter {
+            $0.contains("func ") && $0.lowercased().contains("audit")
+        }
+        .compactMap { line -> String? in
+            guard let r = line.range(of: "func ") else { return nil }
+            return String(line[r.upperBound...].prefix { $0.isLetter || $0.isNumber })
+        }
         #expect(
-            Set(auditMethods).isSubset(of: ["appendAuditEntry", "lastAuditEntry", "auditEntry", "forEachAuditEntry", "auditCount"]),
+            Set(auditMethods).isSubset(of: [
+                "appendAuditEntry", "lastAuditEntry", "auditEntry", "forEachAuditEntry", "auditCount",
+            ]),
             "the store offers more than appending and reading the log: \(auditMethods)")
     }
 }

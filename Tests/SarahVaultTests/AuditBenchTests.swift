@@ -2,11 +2,11 @@ import Dispatch
 import Foundation
 import Testing
 
+@testable import SarahVault
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import SarahVault
 
 /// The audit log's part of `make bench` (run by `scripts/bench-audit.sh`; skipped unless
 /// `SARAH_VAULT_BENCH=1`). Prints, never asserts, timings as `bench: name=value` lines:
@@ -76,7 +76,8 @@ import Testing
         }
         Self.report("batched_appends_per_second", Int(Double(bulk) / bulkTime))
         Self.report("entries", try vault.store.auditCount())
-        Self.report("file_bytes", (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
+        Self.report(
+            "file_bytes", (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0)
 
         // Full verification: every entry, signature, link and the rows; the best of `runs`,
         // each on the same `entries` entries (the check's own entry is appended after it).

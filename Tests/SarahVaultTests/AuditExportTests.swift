@@ -23,7 +23,8 @@ import Testing
     @Test func anOutsiderCanVerifyAnExport() throws {
         try withTemporaryDirectory { dir in
             let story = try Story(in: dir)
-            try story.vault(.investigator).read(caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("r")))
+            try story.vault(.investigator).read(
+                caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("r")))
             let auditor = try story.vault(.auditor)
             let out = dir.path("export.jsonl")
             let summary = try auditor.exportLog(to: .file(out))
@@ -65,7 +66,9 @@ import Testing
                 let signer = Array(bytes[45..<77])
                 #expect(Hex.encode(signer) == e["actorSigningKey"] as? String)
                 let message = Array(bytes[..<(bytes.count - 64)])
-                #expect(SigningKeyPair.verify(signature: Array(bytes[(bytes.count - 64)...]), message: message, publicKey: signer))
+                #expect(
+                    SigningKeyPair.verify(
+                        signature: Array(bytes[(bytes.count - 64)...]), message: message, publicKey: signer))
                 let actor = Hex.encode(bytes[37..<45])
                 #expect(actor == e["actor"] as? String)
                 if e["role"] as? String != "none", let m = enrolled[actor] {
@@ -84,7 +87,8 @@ import Testing
             }
             // Entry 0 signs the vault's recovery key and first board key.
             let first = try AuditEntry(bytes: try hex(entries.first?["bytes"]))
-            #expect(first.keyHash == Hash.sha256(try hex(header["recoveryKey"]), try hex(header["firstBoardPublicKey"])))
+            #expect(
+                first.keyHash == Hash.sha256(try hex(header["recoveryKey"]), try hex(header["firstBoardPublicKey"])))
             #expect(int(trailer["size"]) == Int64(entries.count))
             #expect(summary.entries == Int64(entries.count))
             let root = MerkleTree.root(leafHashes: leaves)

@@ -24,7 +24,8 @@ import Testing
             path = dir.path("v.sarah")
             let v = try Vault.create(at: path, identity: officer)
             try v.addMember(name: "Agnes Auditor", role: .auditor, unit: nil, publicKey: auditor.publicKey)
-            try v.addMember(name: "Ivar Investigator", role: .investigator, unit: nil, publicKey: investigator.publicKey)
+            try v.addMember(
+                name: "Ivar Investigator", role: .investigator, unit: nil, publicKey: investigator.publicKey)
             while try v.store.auditCount() < Int64(entries) { _ = try v.members() }
         }
     }
@@ -64,7 +65,9 @@ import Testing
                 for mask: UInt8 in [0x01, 0x20, 0x80] {
                     var changed = bytes
                     changed[i] ^= mask
-                    if (try? AuditProofs.verify(changed, trusting: keys)) != nil { accepted.append("byte \(i) ^ \(mask)") }
+                    if (try? AuditProofs.verify(changed, trusting: keys)) != nil {
+                        accepted.append("byte \(i) ^ \(mask)")
+                    }
                 }
             }
             #expect(accepted.isEmpty, "accepted changed proofs: \(accepted.prefix(10))")
@@ -88,7 +91,10 @@ import Testing
             }
             #expect(throws: VaultError.self) { try AuditProofs.verify(bytes, trusting: []) }
             // Another signer among several trusted keys is enough.
-            #expect(try AuditProofs.verify(bytes, trusting: [f.auditor.publicKey, f.officer.publicKey]).signers == [f.officer.keyID])
+            #expect(
+                try AuditProofs.verify(bytes, trusting: [f.auditor.publicKey, f.officer.publicKey]).signers == [
+                    f.officer.keyID
+                ])
         }
     }
 
@@ -118,7 +124,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "c2sp.org/tlog-proof@v1\n", "c2sp.org/tlog-proof@v1\nindex 0\n\n", "c2sp.org/tlog-proof@v2\nextra AA==\nindex 0\n\n",
+        "", "c2sp.org/tlog-proof@v1\n", "c2sp.org/tlog-proof@v1\nindex 0\n\n",
+        "c2sp.org/tlog-proof@v2\nextra AA==\nindex 0\n\n",
         "c2sp.org/tlog-proof@v1\nextra AA==\nindex 00\n\n", "c2sp.org/tlog-proof@v1\nextra AA==\nindex -1\n\n",
         "c2sp.org/tlog-proof@v1\nextra !!\nindex 0\n\n", "c2sp.org/tlog-proof@v1\nextra AA==\nindex 0\nAAAA\n\n",
         "c2sp.org/tlog-proof@v1\nextra AA==\nindex 99999999999999999999\n\n",
@@ -149,7 +156,9 @@ import Testing
             _ = try investigator.members()  // an entry of their own
             let own = try investigator.store.auditCount() - 1
             let proof = try investigator.prove(seq: own)
-            #expect(try AuditProofs.verify(Array(proof.utf8), trusting: [f.investigator.publicKey]).entry.actor == f.investigator.keyID)
+            #expect(
+                try AuditProofs.verify(Array(proof.utf8), trusting: [f.investigator.publicKey]).entry.actor
+                    == f.investigator.keyID)
             let e = #expect(throws: VaultError.self) { try investigator.prove(seq: 0) }
             #expect(e?.code == .refused)
             #expect(try Vault.open(at: f.path, identity: f.auditor).prove(seq: 0).hasPrefix("c2sp.org/tlog-proof@v1"))
@@ -184,11 +193,14 @@ import Testing
             #expect(again.alreadySigned && again.checkpoint == result.checkpoint)
             // Recorded.
             let cosigns = try f.vault.auditLog().filter { $0.action == "audit.cosign" }
-            #expect(cosigns.count == 2 && cosigns.allSatisfy { $0.result == .granted && $0.actorKeyID == f.auditor.keyID })
+            #expect(
+                cosigns.count == 2 && cosigns.allSatisfy { $0.result == .granted && $0.actorKeyID == f.auditor.keyID })
             // A proof against the cosigned checkpoint carries both signatures.
             let proof = try auditor.prove(seq: 2, against: result.checkpoint)
-            #expect(try AuditProofs.verify(Array(proof.utf8), trusting: [f.auditor.publicKey]).signers == [f.auditor.keyID])
-            #expect(try AuditProofs.verify(Array(proof.utf8), trusting: [f.officer.publicKey]).signers == [f.officer.keyID])
+            #expect(
+                try AuditProofs.verify(Array(proof.utf8), trusting: [f.auditor.publicKey]).signers == [f.auditor.keyID])
+            #expect(
+                try AuditProofs.verify(Array(proof.utf8), trusting: [f.officer.publicKey]).signers == [f.officer.keyID])
         }
     }
 
@@ -213,7 +225,8 @@ import Testing
 
             // A checkpoint signed by no current member, or altered, is not cosigned either.
             let stranger = try Identity.generate(name: "Stranger")
-            let strangers = try Checkpoint(text: try SignedNote(parsing: Array(text.utf8)).text).signed(by: stranger.signing)
+            let strangers = try Checkpoint(text: try SignedNote(parsing: Array(text.utf8)).text).signed(
+                by: stranger.signing)
             #expect(throws: VaultError.self) { try f.vault.cosign(strangers.serialized) }
             #expect(throws: VaultError.self) { try f.vault.cosign(text.replacingOccurrences(of: "\n\n", with: "\n")) }
             // And a non-member may not cosign at all.
@@ -245,7 +258,9 @@ import Testing
             let h = CLITests()
             let cli = try h.emptyVault(dir)
             let auditorKey = try h.keygen(cli, "Agnes Granskarsson", file: "auditor.id")
-            #expect(try cli.run(["member", "add", "--name", "Agnes", "--role", "auditor", "--key", auditorKey.publicKey]).status == 0)
+            #expect(
+                try cli.run(["member", "add", "--name", "Agnes", "--role", "auditor", "--key", auditorKey.publicKey])
+                    .status == 0)
             let officerKey = try Identity.publicKey(ofFile: cli.identity).token
             let auditor = cli.as(auditorKey.path)
 

@@ -31,7 +31,9 @@ import Testing
         #expect(AuditTime.iso(-1) == "1969-12-31T23:59:59.999Z")
         #expect(AuditTime.stockholmMidnight("2024-06-03") == 1_717_365_600_000)  // 22:00 UTC the day before
         #expect(AuditTime.stockholmMidnight("2024-01-15") == 1_705_273_200_000)  // 23:00 UTC the day before
-        for bad in ["", "2024-13-01", "2024-02-30", "2023-02-29", "24-01-01", "2024-1-01", "2024-01-01T00", "abcd-ef-gh"] {
+        for bad in [
+            "", "2024-13-01", "2024-02-30", "2023-02-29", "24-01-01", "2024-1-01", "2024-01-01T00", "abcd-ef-gh",
+        ] {
             #expect(AuditTime.stockholmMidnight(bad) == nil, "\(bad)")
         }
     }
@@ -58,18 +60,24 @@ import Testing
         let a = "aaaaaaaaaaaaaaaa", b = "bbbbbbbbbbbbbbbb", c = "cccccccccccccccc", x = "xxxxxxxxxxxxxxxx"
         var entries: [AuditEntry] = [
             entry(0, at: monday10, by: a, "vault.init"),
-            entry(1, at: monday10, by: a, "case.archive", case: "ASN 2024/0001", detail: "epoch=0 holders=\(a),\(b)", keyHash: true),
+            entry(
+                1, at: monday10, by: a, "case.archive", case: "ASN 2024/0001", detail: "epoch=0 holders=\(a),\(b)",
+                keyHash: true),
             entry(2, at: monday10, by: b, "document.read", case: "ASN 2024/0001"),
             entry(3, at: monday10, by: x, "document.read", case: "ASN 2024/0001"),  // not a holder
             entry(4, at: monday10, by: c, "document.read", case: "ASN 2024/0001", result: .refused),
             entry(5, at: monday10, by: a, "case.grant", case: "ASN 2024/0001", detail: "key=\(c)"),
             entry(6, at: monday19, by: c, "document.read", case: "ASN 2024/0001"),  // a holder now, but late
             entry(7, at: saturday10, by: b, "document.read", case: "ASN 2024/0001"),  // a Saturday
-            entry(8, at: monday10, by: a, "case.revoke", case: "ASN 2024/0001", detail: "epoch=1 key=\(c) holders=\(a),\(b)", keyHash: true),
+            entry(
+                8, at: monday10, by: a, "case.revoke", case: "ASN 2024/0001",
+                detail: "epoch=1 key=\(c) holders=\(a),\(b)", keyHash: true),
             entry(9, at: monday10, by: c, "document.read", case: "ASN 2024/0001"),  // revoked: not a holder
         ]
         // b reads a great deal.
-        for i in 0..<30 { entries.append(entry(10 + Int64(i), at: monday10, by: b, "document.read", case: "ASN 2024/0001")) }
+        for i in 0..<30 {
+            entries.append(entry(10 + Int64(i), at: monday10, by: b, "document.read", case: "ASN 2024/0001"))
+        }
         entries.append(entry(40, at: monday10, by: a, "document.read", case: "ASN 2024/0001"))
 
         var rules = ReviewRules(sample: 5)
@@ -131,9 +139,11 @@ import Testing
             let story = try Story(in: dir)
             // A refusal and some reads.
             #expect(throws: VaultError.self) {
-                try story.vault(.registrar).read(caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("x")))
+                try story.vault(.registrar).read(
+                    caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("x")))
             }
-            try story.vault(.investigator).read(caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("r1")))
+            try story.vault(.investigator).read(
+                caseID: Story.caseID, document: Story.smallName, to: .file(dir.path("r1")))
 
             let auditor = try story.vault(.auditor)
             let result = try auditor.review(rules: ReviewRules(sample: 4))

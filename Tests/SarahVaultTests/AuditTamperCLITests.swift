@@ -97,7 +97,8 @@ import Testing
             let k = try middle(raw, w)
             let n = try raw.auditCount()
             // Appending needs no trigger dropped: the log only grows — by a replayed entry.
-            try raw.db.run("INSERT INTO audit(seq, entry) VALUES (?, ?)", [.integer(n), .blob(try raw.auditEntry(seq: k))])
+            try raw.db.run(
+                "INSERT INTO audit(seq, entry) VALUES (?, ?)", [.integer(n), .blob(try raw.auditEntry(seq: k))])
             expectFailure(try auditor.run(["audit", "verify"]), naming: "audit entry \(n)")
         }
     }
@@ -113,7 +114,8 @@ import Testing
             let raw = try RawVault(path: w.cli.vault)
             let signed = try raw.auditCount() - 1  // the checkpoint covers the entries before its own
             try raw.dropAuditTriggers()
-            try raw.db.run("DELETE FROM audit WHERE seq >= ?", [.integer(signed - 3)])  // the last 4 it covered, and its own
+            // the last 4 entries it covered, and its own
+            try raw.db.run("DELETE FROM audit WHERE seq >= ?", [.integer(signed - 3)])
             #expect(try auditor.run(["audit", "verify"]).status == 0, "the chain alone cannot tell")
             expectFailure(
                 try auditor.run(["audit", "verify", "--against", checkpoint]),
@@ -127,7 +129,9 @@ import Testing
             let backup = dir.path("backup.sarah")
             try FileManager.default.copyItem(atPath: w.cli.vault, toPath: backup)
             // Life goes on: a read, a checkpoint kept outside.
-            #expect(try w.cli.as(w.keys["investigator"]!.path).run(["read", CLITests.World.caseID, "--doc", "bilaga.txt"]).status == 0)
+            #expect(
+                try w.cli.as(w.keys["investigator"]!.path).run(["read", CLITests.World.caseID, "--doc", "bilaga.txt"])
+                    .status == 0)
             let checkpoint = dir.path("minutes.checkpoint")
             try #require(try auditor.run(["audit", "checkpoint", "--out", checkpoint]).status == 0)
             let signed = try RawVault(path: w.cli.vault).auditCount() - 1
@@ -151,7 +155,9 @@ import Testing
             fork.vault = forkPath
 
             // The original goes on and is checkpointed again ...
-            #expect(try w.cli.as(w.keys["investigator"]!.path).run(["read", CLITests.World.caseID, "--doc", "bilaga.txt"]).status == 0)
+            #expect(
+                try w.cli.as(w.keys["investigator"]!.path).run(["read", CLITests.World.caseID, "--doc", "bilaga.txt"])
+                    .status == 0)
             let later = dir.path("later.checkpoint")
             try #require(try auditor.run(["audit", "checkpoint", "--out", later]).status == 0)
             let signed = try RawVault(path: w.cli.vault).auditCount() - 1

@@ -20,7 +20,8 @@ import Testing
             let vault = try Vault.create(at: path, identity: officer)
             let n = Int(try vault.store.auditCount())
             try vault.store.writeTransaction { () throws(VaultError) in
-                try vault.log.appendMany(entries - n, by: officer, role: .officer, action: "member.list", detail: "count=1")
+                try vault.log.appendMany(
+                    entries - n, by: officer, role: .officer, action: "member.list", detail: "count=1")
             }
         }
 
@@ -129,7 +130,9 @@ import Testing
             #expect(!report.ok)
             #expect(report.startInconsistent)
             #expect(report.firstBadSeq == 110, "\(report.problems)")
-            #expect(report.problems.first?.contains("fewer than the 120 entries you verified before") == true, "\(report.problems)")
+            #expect(
+                report.problems.first?.contains("fewer than the 120 entries you verified before") == true,
+                "\(report.problems)")
             #expect(report.problems.first?.contains("cut off") == true)
         }
     }
@@ -151,7 +154,8 @@ import Testing
                 try other.log.appendMany(20, by: log.officer, role: .officer, action: "case.list")
             }
             // The copy carries the tree its user verified before the fork.
-            #expect(try raw.db.firstRow("SELECT value FROM meta WHERE name = ?", [.text(name)])?.first?.bytes == remembered)
+            #expect(
+                try raw.db.firstRow("SELECT value FROM meta WHERE name = ?", [.text(name)])?.first?.bytes == remembered)
             let report = try other.verify(sinceCheckpoint: true)
             #expect(!report.ok)
             #expect(report.startInconsistent)
@@ -169,7 +173,8 @@ import Testing
             #expect(try vault.verify().ok)
             let name = vault.verifiedCheckpointName
             let raw = try RawVault(path: log.path)
-            let good = try #require(try raw.db.firstRow("SELECT value FROM meta WHERE name = ?", [.text(name)])?.first?.bytes)
+            let good = try #require(
+                try raw.db.firstRow("SELECT value FROM meta WHERE name = ?", [.text(name)])?.first?.bytes)
 
             // Another member's routine check does not start from it.
             let auditor = try Identity.generate(name: "Agnes Auditor")
@@ -184,7 +189,8 @@ import Testing
             let bigger = try Checkpoint(origin: cp.origin, size: cp.size + 1, rootHash: cp.rootHash)
             // The same signature line under a text with a larger size.
             let altered = Array((bigger.text + "\n" + note.signatures.map(\.line).joined()).utf8)
-            let otherVault = try Checkpoint(origin: "sarahvault.local/" + String(repeating: "0", count: 32), size: cp.size, rootHash: cp.rootHash)
+            let otherVault = try Checkpoint(
+                origin: "sarahvault.local/" + String(repeating: "0", count: 32), size: cp.size, rootHash: cp.rootHash)
             for forged in [
                 Array(try cp.signed(by: stranger.signing).serialized.utf8), altered,
                 Array(try otherVault.signed(by: log.officer.signing).serialized.utf8), Array("garbage".utf8),
@@ -222,7 +228,8 @@ import Testing
             let n = try raw.auditCount()
             let k = n / 2
             // Replayed at the end: only appended, the triggers do not mind.
-            try raw.db.run("INSERT INTO audit(seq, entry) VALUES (?, ?)", [.integer(n), .blob(try raw.auditEntry(seq: k))])
+            try raw.db.run(
+                "INSERT INTO audit(seq, entry) VALUES (?, ?)", [.integer(n), .blob(try raw.auditEntry(seq: k))])
             let atEnd = try story.vault(.auditor).verify()
             #expect(!atEnd.ok)
             #expect(atEnd.firstBadSeq == n, "\(atEnd.problems)")

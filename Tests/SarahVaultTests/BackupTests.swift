@@ -45,13 +45,16 @@ import Testing
             let officer = try Identity.generate(name: "Olga Officer")
             let vault = try Vault.create(at: dir.path("vault.sarah"), identity: officer)
             let file = try dir.write("a.txt", Array(repeating: 0x41, count: 100_000))
-            _ = try vault.archive(files: [file], diarienummer: "ASN 2021/0001", unit: "U", received: "2021-01-01", title: nil)
+            _ = try vault.archive(
+                files: [file], diarienummer: "ASN 2021/0001", unit: "U", received: "2021-01-01", title: nil)
             let backupPath = dir.path("backup.sarah")
             _ = try vault.backup(to: backupPath)
             let db = try SQLiteDatabase(path: backupPath, create: false)
             try db.execute("UPDATE chunks SET data = zeroblob(length(data)) WHERE idx = 0")
             let restoredPath = dir.path("restored.sarah")
-            #expect(throws: VaultError.self) { _ = try Vault.restore(from: backupPath, to: restoredPath, identity: officer) }
+            #expect(throws: VaultError.self) {
+                _ = try Vault.restore(from: backupPath, to: restoredPath, identity: officer)
+            }
             #expect(!FileManager.default.fileExists(atPath: restoredPath))
         }
     }
@@ -66,7 +69,10 @@ import Testing
             let asAuditor = try Vault.open(at: path, identity: auditor)
             #expect(throws: VaultError.self) { _ = try asAuditor.backup(to: dir.path("b.sarah")) }
             #expect(!FileManager.default.fileExists(atPath: dir.path("b.sarah")))
-            #expect(try vault.auditLog().contains { $0.action == "vault.backup" && $0.result == .refused && $0.actorKeyID == auditor.keyID })
+            #expect(
+                try vault.auditLog().contains {
+                    $0.action == "vault.backup" && $0.result == .refused && $0.actorKeyID == auditor.keyID
+                })
         }
     }
 }

@@ -98,7 +98,8 @@ import Testing
         try #require(r.status == 0, "keygen failed: \(r.err)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any])
         return Key(
-            path: path, name: try #require(json["name"] as? String), publicKey: try #require(json["publicKey"] as? String),
+            path: path, name: try #require(json["name"] as? String),
+            publicKey: try #require(json["publicKey"] as? String),
             keyId: try #require(json["keyId"] as? String))
     }
 
@@ -159,11 +160,13 @@ import Testing
     }
 
     func jsonObject(_ r: Result) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any], "not an object: \(r.out)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [String: Any], "not an object: \(r.out)")
     }
 
     func jsonArray(_ r: Result) throws -> [[String: Any]] {
-        try #require(try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]], "not an array: \(r.out)")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]], "not an array: \(r.out)")
     }
 
     /// No secret of the story on either stream.
@@ -178,9 +181,11 @@ import Testing
     /// One `sarah-vault: error:` line, first, and only `hint:` lines after it.
     func expectOneErrorLine(_ r: Result, sourceLocation: SourceLocation = #_sourceLocation) {
         let lines = r.errLines
-        #expect(lines.first?.hasPrefix("sarah-vault: error: ") == true, "stderr: \(r.err)", sourceLocation: sourceLocation)
+        #expect(
+            lines.first?.hasPrefix("sarah-vault: error: ") == true, "stderr: \(r.err)", sourceLocation: sourceLocation)
         #expect(lines.filter { $0.hasPrefix("sarah-vault: error:") }.count == 1, sourceLocation: sourceLocation)
-        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("hint: ") }, "stderr: \(r.err)", sourceLocation: sourceLocation)
+        #expect(
+            lines.dropFirst().allSatisfy { $0.hasPrefix("hint: ") }, "stderr: \(r.err)", sourceLocation: sourceLocation)
         #expect(!r.err.contains("Fatal error") && !r.err.contains("Stack"), sourceLocation: sourceLocation)
     }
 
@@ -349,8 +354,10 @@ import Testing
             label: "impossible date",
             args: ["archive", "@FILE", "--diarienummer", "ASN 2021/0026", "--unit", "U", "--received", "2021-02-30"]),
         BadInput(label: "unknown kind", args: ["add", "ASN 2021/0026", "@FILE", "--kind", "memo"]),
-        BadInput(label: "unknown role", args: ["member", "add", "--name", "X", "--role", "king", "--key", "svpk1aaaa"]),
-        BadInput(label: "mistyped key", args: ["member", "add", "--name", "X", "--role", "board", "--key", "svpk1aaaa"]),
+        BadInput(
+            label: "unknown role", args: ["member", "add", "--name", "X", "--role", "king", "--key", "svpk1aaaa"]),
+        BadInput(
+            label: "mistyped key", args: ["member", "add", "--name", "X", "--role", "board", "--key", "svpk1aaaa"]),
         BadInput(label: "missing option", args: ["archive", "@FILE", "--unit", "U"]),
         BadInput(label: "unknown command", args: ["frobnicate"]),
     ]
@@ -395,14 +402,16 @@ import Testing
                 #expect(["granted", "refused"].contains(e["result"] as? String ?? ""))
             }
             let reads = entries.filter { $0["action"] as? String == "document.read" }
-            #expect(reads.contains {
-                $0["actor"] as? String == w.keys["investigator"]!.keyId && $0["result"] as? String == "granted"
-                    && $0["role"] as? String == "investigator" && $0["case"] as? String == World.caseID
-            })
-            #expect(reads.contains {
-                $0["actor"] as? String == w.keys["registrar"]!.keyId && $0["result"] as? String == "refused"
-                    && $0["role"] as? String == "registrar" && $0["case"] as? String == World.caseID
-            })
+            #expect(
+                reads.contains {
+                    $0["actor"] as? String == w.keys["investigator"]!.keyId && $0["result"] as? String == "granted"
+                        && $0["role"] as? String == "investigator" && $0["case"] as? String == World.caseID
+                })
+            #expect(
+                reads.contains {
+                    $0["actor"] as? String == w.keys["registrar"]!.keyId && $0["result"] as? String == "refused"
+                        && $0["role"] as? String == "registrar" && $0["case"] as? String == World.caseID
+                })
             // The log is not content: no secret in it.
             expectNoPlaintext(r, w)
 

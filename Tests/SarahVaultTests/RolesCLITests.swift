@@ -29,7 +29,8 @@ import Testing
 
         init(_ dir: TemporaryDirectory) throws {
             let bin = try #require(
-                RolesCLITests.binary, "sarah-vault not found: build with --scratch-path .build-roles or set SARAH_VAULT_BIN")
+                RolesCLITests.binary,
+                "sarah-vault not found: build with --scratch-path .build-roles or set SARAH_VAULT_BIN")
             world = try RolesWorld(in: dir)
             var files: [RolesActor: String] = [:]
             for a in RolesActor.allCases {
@@ -61,7 +62,8 @@ import Testing
     }
 
     /// A refusal: exit 1, nothing on stdout, one error line first and only hints after it, no secret.
-    static func expectRefusal(_ r: CLITests.Result, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRefusal(_ r: CLITests.Result, _ label: String, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         #expect(r.status == 1, "\(label): exit \(r.status): \(r.err)", sourceLocation: sourceLocation)
         #expect(r.stdout.isEmpty, "\(label): stdout \(r.out)", sourceLocation: sourceLocation)
         CLITests().expectOneErrorLine(r, sourceLocation: sourceLocation)
@@ -86,7 +88,8 @@ import Testing
             let cases = try w.run(actor, ["cases", "--json"])
             if mayReadRegistry {
                 #expect(cases.status == 0, "\(cases.err)")
-                let list = try #require(try JSONSerialization.jsonObject(with: Data(cases.stdout)) as? [[String: Any]], "\(cases.out)")
+                let list = try #require(
+                    try JSONSerialization.jsonObject(with: Data(cases.stdout)) as? [[String: Any]], "\(cases.out)")
                 #expect(Set(list.compactMap { $0["case"] as? String }) == Set(RolesCase.allCases.map(\.id)))
                 for c in RolesCase.allCases {
                     let e = try #require(list.first { $0["case"] as? String == c.id })
@@ -103,9 +106,10 @@ import Testing
                 Self.expectNoSecrets(table, of: notHeld, "cases")
             } else {
                 Self.expectRefusal(cases, "cases --json")
-                #expect(try rolesAuditEntries(w.world.vaultPath).contains {
-                    $0.actorKeyID == w.world[actor].keyID && $0.action == "case.list" && $0.result == .refused
-                })
+                #expect(
+                    try rolesAuditEntries(w.world.vaultPath).contains {
+                        $0.actorKeyID == w.world[actor].keyID && $0.action == "case.list" && $0.result == .refused
+                    })
             }
 
             // show CASE --json and show CASE
@@ -115,7 +119,8 @@ import Testing
                 if mayReadRegistry {
                     #expect(show.status == 0, "\(show.err)")
                     #expect(human.status == 0, "\(human.err)")
-                    let d = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout)) as? [String: Any], "\(show.out)")
+                    let d = try #require(
+                        try JSONSerialization.jsonObject(with: Data(show.stdout)) as? [String: Any], "\(show.out)")
                     #expect(d["case"] as? String == c.id)
                     #expect(d["received"] is String && d["status"] as? String == "received")
                     let docs = try #require(d["documents"] as? [[String: Any]])

@@ -62,7 +62,8 @@ import Testing
             vault = try Vault.create(at: path, identity: officer)
             let f = try dir.write("in/forsta.txt", Array("Första rapporten.\n".utf8))
             _ = try vault.archive(
-                files: [f], diarienummer: Self.caseID, unit: "Enhet Ek", received: "2023-01-02", title: "Första", kind: .report)
+                files: [f], diarienummer: Self.caseID, unit: "Enhet Ek", received: "2023-01-02", title: "Första",
+                kind: .report)
         }
 
         func nextCaseID() -> String {
@@ -88,15 +89,20 @@ import Testing
             switch field {
             case .diarienummer:
                 let r = try vault.archive(
-                    files: [try file("a.txt")], diarienummer: text, unit: "Enhet Ek", received: "2023-02-03", title: nil)
+                    files: [try file("a.txt")], diarienummer: text, unit: "Enhet Ek", received: "2023-02-03", title: nil
+                )
                 return try vault.show(caseID: r.case).case
             case .title:
                 let id = nextCaseID()
-                _ = try vault.archive(files: [try file("a.txt")], diarienummer: id, unit: "Enhet Ek", received: "2023-02-03", title: "Ärende \(text)")
+                _ = try vault.archive(
+                    files: [try file("a.txt")], diarienummer: id, unit: "Enhet Ek", received: "2023-02-03",
+                    title: "Ärende \(text)")
                 return try vault.show(caseID: id).title
             case .unit:
                 let id = nextCaseID()
-                _ = try vault.archive(files: [try file("a.txt")], diarienummer: id, unit: "Enhet \(text)", received: "2023-02-03", title: nil)
+                _ = try vault.archive(
+                    files: [try file("a.txt")], diarienummer: id, unit: "Enhet \(text)", received: "2023-02-03",
+                    title: nil)
                 return try vault.show(caseID: id).unit
             case .memberName, .memberUnit:
                 let p = try Identity.generate(name: "Ny")
@@ -107,7 +113,9 @@ import Testing
                 return field == .memberName ? m?.name : m?.unit
             case .documentName:
                 let id = nextCaseID()
-                _ = try vault.archive(files: [try file("bilaga \(text).txt")], diarienummer: id, unit: "Enhet Ek", received: "2023-02-03", title: nil)
+                _ = try vault.archive(
+                    files: [try file("bilaga \(text).txt")], diarienummer: id, unit: "Enhet Ek", received: "2023-02-03",
+                    title: nil)
                 return try vault.show(caseID: id).documents.first?.name
             case .addedDocumentName:
                 let r = try vault.add(caseID: Self.caseID, files: [try file("bilaga \(text).txt")])
@@ -153,7 +161,9 @@ import Testing
                     // (The diarienummer's message is checked in aPersonnummerGivenAsDiarienummerIsNotEchoed.)
                     if field != .diarienummer {
                         #expect(e.map { !$0.message.contains(n) } ?? true, "\(field.rawValue): the error repeats \(n)")
-                        #expect(e.map { $0.message.contains("personnummer") } ?? false, "\(field.rawValue): \(e?.message ?? "")")
+                        #expect(
+                            e.map { $0.message.contains("personnummer") } ?? false,
+                            "\(field.rawValue): \(e?.message ?? "")")
                     }
                 }
             }
@@ -185,7 +195,9 @@ import Testing
                 : Self.lookAlikes.filter { field != .documentName && field != .addedDocumentName || !$0.contains("/") }
             for text in texts {
                 var got: String?
-                #expect(throws: Never.self, "\(field.rawValue): \(text) was rejected") { got = try fx.store(text, in: field) }
+                #expect(throws: Never.self, "\(field.rawValue): \(text) was rejected") {
+                    got = try fx.store(text, in: field)
+                }
                 #expect(got == fx.expected(text, in: field), "\(field.rawValue): \(text) read back as \(got ?? "nil")")
             }
         }
@@ -193,10 +205,11 @@ import Testing
 
     @Test func everyFieldIsCovered() {
         // The issue lists: registry fields, titles and the CLI arguments stored in any form.
-        #expect(Set(Field.allCases.map(\.rawValue)).isSuperset(of: [
-            "diarienummer", "title", "unit", "member name", "member unit", "document file name",
-            "roster import line (name)", "roster import line (unit)",
-        ]))
+        #expect(
+            Set(Field.allCases.map(\.rawValue)).isSuperset(of: [
+                "diarienummer", "title", "unit", "member name", "member unit", "document file name",
+                "roster import line (name)", "roster import line (unit)",
+            ]))
     }
 
     // MARK: text documents
@@ -214,7 +227,9 @@ import Testing
             // A new case…
             let id = fx.nextCaseID()
             let e1 = #expect(throws: VaultError.self) {
-                try fx.vault.archive(files: [try fx.file("rapport.txt", text)], diarienummer: id, unit: "Enhet Ek", received: "2023-03-01", title: nil)
+                try fx.vault.archive(
+                    files: [try fx.file("rapport.txt", text)], diarienummer: id, unit: "Enhet Ek",
+                    received: "2023-03-01", title: nil)
             }
             #expect(e1?.code == .invalidInput)
             #expect(e1.map { $0.message.contains("personnummer") && !$0.message.contains(number) } ?? false)
@@ -234,8 +249,11 @@ import Testing
             let out = dir.path("out-read")
             try fx.vault.read(caseID: id, to: .file(out))
             #expect(try readBytes(out) == Array(text.utf8))
-            _ = try fx.vault.add(caseID: Fixture.caseID, files: [try fx.file("tillagg.txt", text)], allowPersonnummer: true)
-            #expect(try fx.counts()[2] == before[2] + 3, "the new case (record + document) and the added version are stored")
+            _ = try fx.vault.add(
+                caseID: Fixture.caseID, files: [try fx.file("tillagg.txt", text)], allowPersonnummer: true)
+            #expect(
+                try fx.counts()[2] == before[2] + 3, "the new case (record + document) and the added version are stored"
+            )
             #expect(try fx.vault.verify().ok)
         }
     }
@@ -252,14 +270,18 @@ import Testing
                 files: [try fx.file("rapport.txt", text)], diarienummer: id, unit: "Enhet Ek", received: "2023-03-01",
                 title: nil, allowPersonnummer: true)
             let write = try #require(
-                try rolesAuditEntries(fx.path).last { $0.action == "document.add" && $0.caseID == id && $0.document == r.documents.first?.id })
+                try rolesAuditEntries(fx.path).last {
+                    $0.action == "document.add" && $0.caseID == id && $0.document == r.documents.first?.id
+                })
             #expect(write.detail.contains("personnummer-allowed"), "\(write.detail)")
             #expect(write.result == .granted)
 
-            let added = try fx.vault.add(caseID: Fixture.caseID, files: [try fx.file("tillagg.txt", text)], allowPersonnummer: true)
+            let added = try fx.vault.add(
+                caseID: Fixture.caseID, files: [try fx.file("tillagg.txt", text)], allowPersonnummer: true)
             let addEntry = try #require(
                 try rolesAuditEntries(fx.path).last {
-                    $0.action == "document.add" && $0.caseID == Fixture.caseID && $0.document == added.documents.first?.id
+                    $0.action == "document.add" && $0.caseID == Fixture.caseID
+                        && $0.document == added.documents.first?.id
                 })
             #expect(addEntry.detail.contains("personnummer-allowed"), "\(addEntry.detail)")
         }
@@ -271,15 +293,20 @@ import Testing
             let fx = try Fixture(dir)
             let text = Self.lookAlikes.map { "Uppgift: \($0).\n" }.joined()
             let id = fx.nextCaseID()
-            _ = try fx.vault.archive(files: [try fx.file("rapport.txt", text)], diarienummer: id, unit: "Enhet Ek", received: "2023-03-01", title: nil)
-            let write = try #require(try rolesAuditEntries(fx.path).last { $0.action == "document.add" && $0.caseID == id })
+            _ = try fx.vault.archive(
+                files: [try fx.file("rapport.txt", text)], diarienummer: id, unit: "Enhet Ek", received: "2023-03-01",
+                title: nil)
+            let write = try #require(
+                try rolesAuditEntries(fx.path).last { $0.action == "document.add" && $0.caseID == id })
             #expect(!write.detail.contains("personnummer"), "\(write.detail)")
             // Even allowed, a document without a number is not marked.
             let other = fx.nextCaseID()
             _ = try fx.vault.archive(
-                files: [try fx.file("rapport.txt", text)], diarienummer: other, unit: "Enhet Ek", received: "2023-03-01",
+                files: [try fx.file("rapport.txt", text)], diarienummer: other, unit: "Enhet Ek",
+                received: "2023-03-01",
                 title: nil, allowPersonnummer: true)
-            let w2 = try #require(try rolesAuditEntries(fx.path).last { $0.action == "document.add" && $0.caseID == other })
+            let w2 = try #require(
+                try rolesAuditEntries(fx.path).last { $0.action == "document.add" && $0.caseID == other })
             #expect(!w2.detail.contains("personnummer-allowed"), "\(w2.detail)")
         }
     }

@@ -146,19 +146,28 @@ import Testing
 
                 let refusedByKeyQuietly = mayByPolicy && needsKey && !holds && !op.keylessIsRefusal
                 if expected || refusedByKeyQuietly {
-                    #expect(thrown == nil, "\(label): expected allowed, got \(thrown.map { "\($0.code): \($0.message)" } ?? "")")
+                    #expect(
+                        thrown == nil,
+                        "\(label): expected allowed, got \(thrown.map { "\($0.code): \($0.message)" } ?? "")")
                     #expect(!fresh.contains { $0.result == .refused }, "\(label): a refusal was logged")
                     #expect(mine.contains { $0.result == .granted }, "\(label): no granted \(op.action) entry")
-                    try checkEffect(op, on: c, expected: expected, before: before, after: after, world: world, out: out, label: label)
+                    try checkEffect(
+                        op, on: c, expected: expected, before: before, after: after, world: world, out: out,
+                        label: label)
                 } else {
-                    #expect(thrown?.code == .refused, "\(label): expected refused, got \(thrown.map { "\($0.code): \($0.message)" } ?? "success")")
+                    #expect(
+                        thrown?.code == .refused,
+                        "\(label): expected refused, got \(thrown.map { "\($0.code): \($0.message)" } ?? "success")")
                     for secret in [c.title, c.unit, RolesWorld.titleA, RolesWorld.unitA] {
-                        #expect(thrown.map { !$0.message.contains(secret) } ?? true, "\(label): the refusal names \(secret)")
+                        #expect(
+                            thrown.map { !$0.message.contains(secret) } ?? true, "\(label): the refusal names \(secret)"
+                        )
                     }
                     #expect(after == before, "\(label): a refused operation changed the vault")
                     #expect(!FileManager.default.fileExists(atPath: out), "\(label): a refused read wrote a file")
                     let refusals = mine.filter { $0.result == .refused }
-                    #expect(refusals.count == 1, "\(label): \(refusals.count) refused \(op.action) entries by the actor")
+                    #expect(
+                        refusals.count == 1, "\(label): \(refusals.count) refused \(op.action) entries by the actor")
                     #expect(!mine.contains { $0.result == .granted }, "\(label): also logged as granted")
                     if let r = refusals.first {
                         #expect(r.role == actor.role, "\(label): logged role \(String(describing: r.role))")
@@ -330,11 +339,15 @@ import Testing
             #expect(e?.code == .refused)
             #expect(!FileManager.default.fileExists(atPath: dir.path("out-strict")))
             let entries = try rolesAuditEntries(world.vaultPath)
-            #expect(entries.contains { $0.action == "policy.set" && $0.result == .granted && $0.actorKeyID == world[.officer].keyID })
-            #expect(entries.contains {
-                $0.action == "document.read" && $0.result == .refused && $0.actorKeyID == world[.managerA].keyID
-                    && $0.caseID == RolesWorld.caseA
-            })
+            #expect(
+                entries.contains {
+                    $0.action == "policy.set" && $0.result == .granted && $0.actorKeyID == world[.officer].keyID
+                })
+            #expect(
+                entries.contains {
+                    $0.action == "document.read" && $0.result == .refused && $0.actorKeyID == world[.managerA].keyID
+                        && $0.caseID == RolesWorld.caseA
+                })
 
             // Someone other than an officer cannot change it back.
             #expect(throws: VaultError.self) { try world.vault(.managerA).setPolicy(Policy.default.text) }

@@ -11,7 +11,9 @@ import Testing
     /// A vault whose only officer's identity lived in a file, with both fixture cases, one of
     /// them rotated by a revoke (so recovery must follow the rotation); then the officer's
     /// identity file is deleted and every in-memory copy of it dropped.
-    static func orphanedVault(in dir: TemporaryDirectory) throws -> (world: RolesWorld, recoveryText: String, departed: String) {
+    static func orphanedVault(in dir: TemporaryDirectory) throws -> (
+        world: RolesWorld, recoveryText: String, departed: String
+    ) {
         let world = try RolesWorld(in: dir)
         try world.vault(.officer).revoke(caseID: RolesWorld.caseB, from: world[.revokee].keyID)
         // The officer's identity, as it existed on disk, then deleted.
@@ -40,8 +42,10 @@ import Testing
             #expect(throws: VaultError.self) { try world.vault(newOfficer).cases() }
 
             // The paper form survives retyping: lower/upper case, spaces, line breaks.
-            let retyped = text.uppercased().replacingOccurrences(of: "-", with: " ").replacingOccurrences(of: "SVRK1 ", with: "svrk1-\n")
-            let vault = try Vault.recover(at: world.vaultPath, identity: newOfficer, recoveryKey: try RecoveryKey(text: retyped))
+            let retyped = text.uppercased().replacingOccurrences(of: "-", with: " ").replacingOccurrences(
+                of: "SVRK1 ", with: "svrk1-\n")
+            let vault = try Vault.recover(
+                at: world.vaultPath, identity: newOfficer, recoveryKey: try RecoveryKey(text: retyped))
             #expect(vault.actingRole == .officer)
             #expect(vault.actingKeyID == newOfficer.keyID)
 
@@ -78,9 +82,14 @@ import Testing
             #expect(recovery.actorKeyID != newOfficer.keyID && recovery.actorKeyID != departed)
             #expect(recovery.actorSigningKey == (try RecoveryKey(text: text)).identity.signing.publicKey)
             #expect(recovery.verifySignature())
-            let grants = log.filter { $0.action == "case.grant" && $0.seq < recovery.seq && $0.detail.contains(newOfficer.keyID) }
+            let grants = log.filter {
+                $0.action == "case.grant" && $0.seq < recovery.seq && $0.detail.contains(newOfficer.keyID)
+            }
             #expect(Set(grants.compactMap(\.caseID)) == Set(RolesCase.allCases.map(\.id)))
-            #expect(log.contains { $0.action == "member.add" && $0.detail.contains(newOfficer.keyID) && $0.detail.contains("officer") })
+            #expect(
+                log.contains {
+                    $0.action == "member.add" && $0.detail.contains(newOfficer.keyID) && $0.detail.contains("officer")
+                })
 
             let report = try vault.verify()
             #expect(report.ok, "\(report.problems)")
@@ -93,18 +102,23 @@ import Testing
             let (world, _, _) = try Self.orphanedVault(in: dir)
             // A well-formed recovery key — of another vault.
             let other = try withTemporaryDirectory { other in
-                try #require(try Vault.create(at: other.path("v.sarah"), identity: try Identity.generate(name: "Annan")).recoveryKey?.text)
+                try #require(
+                    try Vault.create(at: other.path("v.sarah"), identity: try Identity.generate(name: "Annan"))
+                        .recoveryKey?.text)
             }
             let stranger = try Self.newcomer(in: dir, name: "Fel Nyckelsson")
             let before = try rolesAuditEntries(world.vaultPath).count
-            let membersBefore = try RawVault(path: world.vaultPath).db.firstRow("SELECT count(*) FROM members")?.first?.int
+            let membersBefore = try RawVault(path: world.vaultPath).db.firstRow("SELECT count(*) FROM members")?.first?
+                .int
 
             let e = #expect(throws: VaultError.self) {
                 try Vault.recover(at: world.vaultPath, identity: stranger, recoveryKey: try RecoveryKey(text: other))
             }
             #expect(e?.code == .authenticationFailed)
             #expect(try rolesAuditEntries(world.vaultPath).count == before)
-            #expect(try RawVault(path: world.vaultPath).db.firstRow("SELECT count(*) FROM members")?.first?.int == membersBefore)
+            #expect(
+                try RawVault(path: world.vaultPath).db.firstRow("SELECT count(*) FROM members")?.first?.int
+                    == membersBefore)
             let v = try world.vault(stranger)
             #expect(v.actingRole == nil)
             #expect(throws: VaultError.self) { try v.read(caseID: RolesWorld.caseA, to: .file(dir.path("out-x"))) }
@@ -156,7 +170,8 @@ import Testing
             #expect(e.map { !$0.message.contains(text) } ?? true, "the error repeats the key")
             // The real key still works afterwards.
             let officer = try Vault.recover(
-                at: world.vaultPath, identity: try Identity.generate(name: "Rätt Nyckelsson"), recoveryKey: try RecoveryKey(text: text))
+                at: world.vaultPath, identity: try Identity.generate(name: "Rätt Nyckelsson"),
+                recoveryKey: try RecoveryKey(text: text))
             #expect(officer.actingRole == .officer)
         }
     }
@@ -167,7 +182,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let (world, text, _) = try Self.orphanedVault(in: dir)
             let e = #expect(throws: VaultError.self) {
-                try Vault.recover(at: world.vaultPath, identity: world[.registrar], recoveryKey: try RecoveryKey(text: text))
+                try Vault.recover(
+                    at: world.vaultPath, identity: world[.registrar], recoveryKey: try RecoveryKey(text: text))
             }
             #expect(e?.code == .alreadyExists)
             #expect(try world.vault(.registrar).actingRole == .registrar)

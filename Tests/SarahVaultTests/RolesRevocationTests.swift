@@ -15,7 +15,8 @@ import Testing
     static func keepers(_ world: RolesWorld) -> [(String, BoxKeyPair)] {
         [
             ("officer", world[.officer].box), ("unit-manager A", world[.managerA].box),
-            ("assigned investigator", world[.investigatorAssigned].box), ("other named investigator", world[.removableA].box),
+            ("assigned investigator", world[.investigatorAssigned].box),
+            ("other named investigator", world[.removableA].box),
         ]
     }
 
@@ -54,10 +55,13 @@ import Testing
 
                 // With the old case key kept from before: no version key opens, old or new.
                 for v in try copy.versions(caseA) {
-                    #expect(try copy.openVersionKey(v, with: oldCaseKey) == nil, "\(label): doc \(v.document) v\(v.version)")
+                    #expect(
+                        try copy.openVersionKey(v, with: oldCaseKey) == nil, "\(label): doc \(v.document) v\(v.version)"
+                    )
                 }
                 // Case B, which they still hold, is untouched.
-                #expect(try copy.view(RolesWorld.caseB, with: revoked.box).documents["1/1"]?.content == RolesCase.b.content)
+                #expect(
+                    try copy.view(RolesWorld.caseB, with: revoked.box).documents["1/1"]?.content == RolesCase.b.content)
             }
             #expect(try afterAdd.versions(caseA).count == 4)  // record, v1, v2, appendix
 
@@ -77,7 +81,9 @@ import Testing
 
             // Through the library: refused and logged; the log records the rotation and verifies.
             let out = dir.path("out-revoked")
-            let e = #expect(throws: VaultError.self) { try world.vault(revoked).read(caseID: caseA, document: "1", to: .file(out)) }
+            let e = #expect(throws: VaultError.self) {
+                try world.vault(revoked).read(caseID: caseA, document: "1", to: .file(out))
+            }
             #expect(e?.code == .refused)
             #expect(!FileManager.default.fileExists(atPath: out))
             let log = try rolesAuditEntries(world.vaultPath)
@@ -85,7 +91,9 @@ import Testing
             #expect(rotation.caseID == caseA)
             #expect(rotation.actorKeyID == world[.officer].keyID)
             #expect(rotation.detail.contains(revoked.keyID))
-            #expect(log.contains { $0.action == "document.read" && $0.result == .refused && $0.actorKeyID == revoked.keyID })
+            #expect(
+                log.contains { $0.action == "document.read" && $0.result == .refused && $0.actorKeyID == revoked.keyID }
+            )
             #expect(try world.vault(.auditor).verify().ok)
         }
     }
@@ -132,15 +140,21 @@ import Testing
                 }
             }
             // The others keep their cases.
-            #expect(try after.view(RolesWorld.caseA, with: world[.managerA].box).documents["1/1"]?.content == RolesCase.a.content)
-            #expect(try after.view(RolesWorld.caseB, with: world[.managerB].box).documents["1/1"]?.content == RolesCase.b.content)
+            #expect(
+                try after.view(RolesWorld.caseA, with: world[.managerA].box).documents["1/1"]?.content
+                    == RolesCase.a.content)
+            #expect(
+                try after.view(RolesWorld.caseB, with: world[.managerB].box).documents["1/1"]?.content
+                    == RolesCase.b.content)
             #expect(try after.view("ASN 2022/0303", with: world[.officer].box).title == "Senare ärende")
 
             // They can no longer act: every operation is refused as a non-member, and logged.
             let v = try world.vault(gone)
             #expect(v.actingRole == nil)
             #expect(throws: VaultError.self) { try v.cases() }
-            let refused = try rolesAuditEntries(world.vaultPath).filter { $0.actorKeyID == gone.keyID && $0.result == .refused }
+            let refused = try rolesAuditEntries(world.vaultPath).filter {
+                $0.actorKeyID == gone.keyID && $0.result == .refused
+            }
             #expect(refused.map(\.action) == ["case.list"])
             #expect(refused.first?.role == nil)
             #expect(try world.vault(.auditor).verify().ok)
@@ -159,7 +173,8 @@ import Testing
             let oldBoardKey = try #require(try before.openBoardKey(with: board.box))
 
             try world.vault(.officer).removeMember(board.keyID)
-            try world.vault(.officer).writeSummary(caseID: RolesWorld.caseA, text: "Skrivet efter att nämndledamoten lämnat.")
+            try world.vault(.officer).writeSummary(
+                caseID: RolesWorld.caseA, text: "Skrivet efter att nämndledamoten lämnat.")
             let after = try RolesRawCopy(path: try world.copyVault(to: "copy-after"))
 
             #expect(try after.summaries(with: world[.officer].box).count == 1, "the officer reads the new summary")

@@ -392,7 +392,8 @@ extension RolesRawCopy {
             let ct = Array(body[24...])
             var plain = [UInt8](repeating: 0, count: ct.count - 16)
             let ok = ct.withUnsafeBytes { c in
-                plain.withUnsafeMutableBytes { p in AEAD.open(c, key: key, nonce: Array(body[0..<24]), ad: ad, into: p) }
+                plain.withUnsafeMutableBytes { p in AEAD.open(c, key: key, nonce: Array(body[0..<24]), ad: ad, into: p)
+                }
             }
             if ok { out["\(caseID)/\(version)"] = String(decoding: plain, as: UTF8.self) }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SarahVault
 
 @Test func publicKeyTokenRoundTrips() throws {

@@ -310,7 +310,8 @@ final class Story {
         bigDoc = archived.documents[0].id
         smallDoc = archived.documents[1].id
 
-        let added = try officerVault.add(caseID: Self.caseID, files: [smallV2Path], kind: .report, allowPersonnummer: true)
+        let added = try officerVault.add(
+            caseID: Self.caseID, files: [smallV2Path], kind: .report, allowPersonnummer: true)
         guard added.documents.first?.id == smallDoc, added.documents.first?.version == 2 else {
             throw TestFailure("story: the second version did not become version 2 of the small document")
         }

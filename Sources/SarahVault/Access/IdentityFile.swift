@@ -134,6 +134,7 @@ extension Identity {
 
     /// The public key of an identity file, without its passphrase.
     public static func publicKey(ofFile path: String) throws(VaultError) -> PublicKey {
-        try IdentityFile.publicKey(of: try FileIO.readSmall(path: path, limit: IdentityFile.maxBytes, what: "identity file"))
+        try IdentityFile.publicKey(
+            of: try FileIO.readSmall(path: path, limit: IdentityFile.maxBytes, what: "identity file"))
     }
 }

@@ -96,7 +96,9 @@ public struct Policy: Sendable, Equatable {
             do { role = try Role(parsing: String(parts[0]).trimmingWhitespace()) } catch {
                 throw VaultError(.invalidInput, "policy line \(i + 1): \(error.message)", hints: error.hints)
             }
-            guard table[role] == nil else { throw VaultError(.invalidInput, "policy line \(i + 1): \(role.rawValue) appears twice") }
+            guard table[role] == nil else {
+                throw VaultError(.invalidInput, "policy line \(i + 1): \(role.rawValue) appears twice")
+            }
             var caps: Set<Capability> = []
             for c in parts[1].split(separator: ",").map({ String($0).trimmingWhitespace() }) where !c.isEmpty {
                 guard let cap = Capability(rawValue: c) else {
@@ -112,7 +114,8 @@ public struct Policy: Sendable, Equatable {
             throw VaultError(.invalidInput, "the policy does not list the role \(role.rawValue)")
         }
         guard table[.officer]?.contains(.managePolicy) == true else {
-            throw VaultError(.invalidInput, "the officer must keep manage-policy, or no one could change the policy again")
+            throw VaultError(
+                .invalidInput, "the officer must keep manage-policy, or no one could change the policy again")
         }
         self.table = table
     }

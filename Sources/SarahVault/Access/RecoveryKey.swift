@@ -18,7 +18,8 @@ public final class RecoveryKey {
         self.seed = seed
         let x = try Self.derive(seed, "sarahvault/v1/recovery/x25519")
         let e = try Self.derive(seed, "sarahvault/v1/recovery/ed25519")
-        identity = Identity(name: "recovery key", box: try BoxKeyPair(secretKey: x), signing: try SigningKeyPair(seed: e))
+        identity = Identity(
+            name: "recovery key", box: try BoxKeyPair(secretKey: x), signing: try SigningKeyPair(seed: e))
     }
 
     static func generate() throws(VaultError) -> RecoveryKey {

@@ -63,7 +63,8 @@ struct Roster {
         guard entry.seq == m.entrySeq, entry.action == AuditAction.addMember || isInit, entry.result == .granted,
             entry.dataHash == MemberProfile.recordHash(m, role: role), entry.verifySignature()
         else {
-            throw VaultError(.corrupt, "the roster row of \(m.keyID) does not match its signed audit entry \(m.entrySeq)")
+            throw VaultError(
+                .corrupt, "the roster row of \(m.keyID) does not match its signed audit entry \(m.entrySeq)")
         }
         if isInit {
             guard entry.actorSigningKey == m.signPublicKey else {

@@ -27,7 +27,8 @@ enum RosterFile {
             }
             guard fields.count == 4 else {
                 throw VaultError(
-                    .invalidInput, "roster line \(lineNo): expected 4 fields 'name | role | unit | key', found \(fields.count)")
+                    .invalidInput,
+                    "roster line \(lineNo): expected 4 fields 'name | role | unit | key', found \(fields.count)")
             }
             let role: Role
             let key: PublicKey

@@ -142,7 +142,9 @@ public struct AuditEntry: Sendable, Equatable {
         if roleCode == 0 {
             role = nil
         } else {
-            guard let role = Role(code: roleCode) else { throw VaultError(.corrupt, "an audit entry has an unknown role") }
+            guard let role = Role(code: roleCode) else {
+                throw VaultError(.corrupt, "an audit entry has an unknown role")
+            }
             self.role = role
         }
         guard let result = Result(rawValue: try r.u8()) else {

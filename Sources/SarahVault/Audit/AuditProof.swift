@@ -92,7 +92,8 @@ struct AuditProof: Sendable, Equatable {
             let vaultID = Hex.decode(String(origin.dropFirst(Checkpoint.originPrefix.count))), vaultID.count == 16,
             Checkpoint.origin(vaultID: vaultID) == origin
         else {
-            throw VaultError(.verificationFailed, "the proof's checkpoint is not of a SarahVault log (origin \(origin))")
+            throw VaultError(
+                .verificationFailed, "the proof's checkpoint is not of a SarahVault log (origin \(origin))")
         }
         let entry: AuditEntry
         do throws(VaultError) {
@@ -104,7 +105,8 @@ struct AuditProof: Sendable, Equatable {
             throw VaultError(.verificationFailed, "the proof is for index \(index) but its entry says seq \(entry.seq)")
         }
         guard entry.vaultID == vaultID else {
-            throw VaultError(.verificationFailed, "the proof's entry \(index) belongs to another vault than its checkpoint")
+            throw VaultError(
+                .verificationFailed, "the proof's entry \(index) belongs to another vault than its checkpoint")
         }
         // 1. Who vouches for the tree: a trusted signature on the checkpoint.
         var verifiers: [(keyID: String, verifier: SignedNote.Verifier)] = []

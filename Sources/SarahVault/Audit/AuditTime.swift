@@ -39,7 +39,8 @@ enum AuditTime {
         let minute = Int((inDay / 60_000) % 60)
         // 1970-01-01 was a Thursday (ISO weekday 4).
         let weekday = Int(((day % 7) + 7 + 3) % 7) + 1
-        let text = "\(pad(ly, 4))-\(pad(lm, 2))-\(pad(ld, 2)) \(pad(Int64(hour), 2)):\(pad(Int64(minute), 2)) \(summer ? "CEST" : "CET")"
+        let text =
+            "\(pad(ly, 4))-\(pad(lm, 2))-\(pad(ld, 2)) \(pad(Int64(hour), 2)):\(pad(Int64(minute), 2)) \(summer ? "CEST" : "CET")"
         return Local(weekday: weekday, hour: hour, minute: minute, text: text)
     }
 

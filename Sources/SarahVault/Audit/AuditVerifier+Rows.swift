@@ -13,7 +13,9 @@ extension AuditVerifier {
         // 2. The roster.
         let roster = Roster(store: store)
         for m in members {
-            do throws(VaultError) { try roster.verify(m) } catch { problems.append(Problem(seq: m.entrySeq, message: error.message)) }
+            do throws(VaultError) { try roster.verify(m) } catch {
+                problems.append(Problem(seq: m.entrySeq, message: error.message))
+            }
             if m.removedSeq != history.removedAt[m.keyID] {
                 problems.append(
                     Problem(
@@ -28,7 +30,9 @@ extension AuditVerifier {
         // 3. Case keys, holders, status and registry fields.
         do throws(VaultError) {
             for c in try store.cases() {
-                do throws(VaultError) { try checkCase(c, history) } catch { problems.append(Problem(seq: nil, message: error.message)) }
+                do throws(VaultError) { try checkCase(c, history) } catch {
+                    problems.append(Problem(seq: nil, message: error.message))
+                }
                 report.cases += 1
             }
         } catch {
@@ -82,7 +86,8 @@ extension AuditVerifier {
         guard created.action == AuditAction.archiveCase, created.caseID == c.id,
             created.dataHash == CaseCrypto.registryHash(caseID: c.id, received: c.received)
         else {
-            throw VaultError(.corrupt, "case \(c.id): its registry fields do not match signed audit entry \(c.createdSeq)")
+            throw VaultError(
+                .corrupt, "case \(c.id): its registry fields do not match signed audit entry \(c.createdSeq)")
         }
     }
 

@@ -81,14 +81,16 @@ struct AuditVerifier {
                 if entry.seq != rowSeq || rowSeq != expected {
                     let what =
                         rowSeq == expected
-                        ? "is stored as \(rowSeq) but says \(entry.seq)" : "is missing or out of order (found \(rowSeq))"
+                        ? "is stored as \(rowSeq) but says \(entry.seq)"
+                        : "is missing or out of order (found \(rowSeq))"
                     problems.append(Problem(seq: expected, message: "audit entry \(expected) \(what)"))
                     return
                 }
                 if entry.vaultID != vaultID {
                     problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq) belongs to another vault"))
                 } else if rowSeq == 0 && entry.action != AuditAction.initVault {
-                    problems.append(Problem(seq: 0, message: "audit entry 0 is not the vault's first entry (vault.init)"))
+                    problems.append(
+                        Problem(seq: 0, message: "audit entry 0 is not the vault's first entry (vault.init)"))
                 } else if entry.previousHash != previous {
                     problems.append(
                         Problem(
@@ -97,7 +99,8 @@ struct AuditVerifier {
                                 "audit entry \(rowSeq) does not link to entry \(rowSeq - 1): an entry was edited, deleted, duplicated or reordered"
                         ))
                 } else if c.signatureChecked && !c.signatureHolds {
-                    problems.append(Problem(seq: rowSeq, message: "audit entry \(rowSeq): the signature does not verify (edited)"))
+                    problems.append(
+                        Problem(seq: rowSeq, message: "audit entry \(rowSeq): the signature does not verify (edited)"))
                 } else if entry.role != nil && entry.actorSigningKey != recoverySigner {
                     let isInit = rowSeq == 0 && entry.action == AuditAction.initVault
                     if let m = signers[entry.actorKeyID], m.signPublicKey == entry.actorSigningKey,
@@ -109,7 +112,8 @@ struct AuditVerifier {
                         problems.append(
                             Problem(
                                 seq: rowSeq,
-                                message: "audit entry \(rowSeq): its actor \(entry.actorKeyID) was not a member with that key and role"
+                                message:
+                                    "audit entry \(rowSeq): its actor \(entry.actorKeyID) was not a member with that key and role"
                             ))
                     }
                 }
@@ -150,7 +154,8 @@ struct AuditVerifier {
             report.trustedEntries = start.size
             let label = "the \(start.size) entries you verified before (root \(Hex.encode(start.root).prefix(16))…)"
             if expected < start.size {
-                let missing = expected == start.size - 1 ? "entry \(expected) was" : "entries \(expected)–\(start.size - 1) were"
+                let missing =
+                    expected == start.size - 1 ? "entry \(expected) was" : "entries \(expected)–\(start.size - 1) were"
                 report.startInconsistent = true
                 problems.append(
                     Problem(
@@ -163,7 +168,9 @@ struct AuditVerifier {
                 problems.append(
                     Problem(
                         seq: nil,
-                        message: "the log's first \(start.size) entries are not \(label): the log was rewritten or forked since"))
+                        message:
+                            "the log's first \(start.size) entries are not \(label): the log was rewritten or forked since"
+                    ))
             }
         }
         guard problems.isEmpty else { return finish(report, problems) }

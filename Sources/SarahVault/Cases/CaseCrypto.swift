@@ -33,7 +33,9 @@ enum CaseCrypto {
     static func publicKeyHash(_ pk: [UInt8]) -> [UInt8] { Hash.sha256(pk) }
 
     /// Seals `version key || name` to the case's public key.
-    static func sealVersionKey(_ key: SecureBytes, name: String, to casePublicKey: [UInt8]) throws(VaultError) -> [UInt8] {
+    static func sealVersionKey(_ key: SecureBytes, name: String, to casePublicKey: [UInt8]) throws(VaultError)
+        -> [UInt8]
+    {
         let nameBytes = Array(name.utf8)
         let plain = try SecureBytes(count: 32 + nameBytes.count)
         plain.withUnsafeMutableBytes { p in
@@ -46,7 +48,8 @@ enum CaseCrypto {
     }
 
     /// Opens a sealed version key: the key in guarded memory and the document's name.
-    static func openVersionKey(_ sealed: [UInt8], with caseKey: BoxKeyPair) throws(VaultError) -> (SecureBytes, String) {
+    static func openVersionKey(_ sealed: [UInt8], with caseKey: BoxKeyPair) throws(VaultError) -> (SecureBytes, String)
+    {
         guard let plain = try caseKey.open(sealed), plain.count >= 32 else {
             throw VaultError(
                 .authenticationFailed, "a document key does not open with the case key: it was altered or moved")

@@ -96,7 +96,9 @@ enum ChunkPipeline {
         var stored: Int64 = 0
         while true {
             let more = try fill(other)
-            if more { start(Handoff(batch: other, key: key, binding: binding, sealing: true, lastIndex: lastIndex), in: group) }
+            if more {
+                start(Handoff(batch: other, key: key, binding: binding, sealing: true, lastIndex: lastIndex), in: group)
+            }
             for i in 0..<current.count {
                 let sealed = UnsafeRawBufferPointer(rebasing: current.sealedSlot(i)[0..<current.sealedLengths[i]])
                 try store(Int64(current.firstIndex) + Int64(i), sealed)
@@ -132,7 +134,8 @@ enum ChunkPipeline {
             if let bad = b.failedAt {
                 throw VaultError(
                     .authenticationFailed,
-                    "\(what): chunk \(b.firstIndex + UInt64(bad)) does not decrypt: wrong key, or the data was altered, reordered, truncated or moved")
+                    "\(what): chunk \(b.firstIndex + UInt64(bad)) does not decrypt: wrong key, or the data was altered, reordered, truncated or moved"
+                )
             }
             for i in 0..<b.count {
                 try output(UnsafeRawBufferPointer(rebasing: b.plainSlot(i)[0..<b.plainLengths[i]]))

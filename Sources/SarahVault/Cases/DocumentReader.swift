@@ -17,7 +17,8 @@ struct DocumentReader {
         guard Sodium.constantTimeEqual(ChunkedCipher.keyCommitment(key), v.keyCommitment) else {
             throw VaultError(
                 .authenticationFailed,
-                "document \(v.document) version \(v.version) of case \(v.caseID): its key is not the one it was written with")
+                "document \(v.document) version \(v.version) of case \(v.caseID): its key is not the one it was written with"
+            )
         }
         return Opened(key: key, name: name)
     }
@@ -33,7 +34,8 @@ struct DocumentReader {
     ) throws(VaultError) {
         try ChunkPipeline.open(
             key: opened.key,
-            binding: CaseCrypto.chunkBinding(vaultID: vaultID, caseID: v.caseID, document: v.document, version: v.version),
+            binding: CaseCrypto.chunkBinding(
+                vaultID: vaultID, caseID: v.caseID, document: v.document, version: v.version),
             what: "document \(v.document) version \(v.version) of case \(v.caseID)",
             store: store, vid: v.vid,
             output: body)

@@ -13,7 +13,8 @@ struct DocumentWriter {
 
     func write(
         caseID: String, casePublicKey: [UInt8], document: Int64, version: Int64, kind: String, name: String,
-        source: any ChunkSource, by identity: Identity, role: Role?, note: @autoclosure () -> String? = nil, progress: ((Int64) -> Void)? = nil
+        source: any ChunkSource, by identity: Identity, role: Role?, note: @autoclosure () -> String? = nil,
+        progress: ((Int64) -> Void)? = nil
     ) throws(VaultError) -> Written {
         let key = try Sodium.randomSecret(32)
         let commitment = ChunkedCipher.keyCommitment(key)
@@ -38,7 +39,8 @@ struct DocumentWriter {
             by: identity, role: role, action: AuditAction.addDocument, result: .granted,
             AuditLog.Subject(
                 caseID: caseID, document: document, version: version, dataHash: row.ciphertextHash,
-                keyHash: commitment, detail: "kind=\(kind) size=\(row.size) chunks=\(row.chunkCount)" + (note().map { " " + $0 } ?? "")))
+                keyHash: commitment,
+                detail: "kind=\(kind) size=\(row.size) chunks=\(row.chunkCount)" + (note().map { " " + $0 } ?? "")))
         row.entrySeq = entry.seq
         try store.finishVersion(
             vid: row.vid, size: row.size, chunkCount: row.chunkCount, ciphertextHash: row.ciphertextHash,

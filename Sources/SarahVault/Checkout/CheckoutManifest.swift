@@ -36,7 +36,9 @@ public enum CheckoutDuration {
     public static func parse(_ text: String) throws(VaultError) -> Int64 {
         let t = text.trimmingWhitespace().lowercased()
         guard let unit = t.last, let n = Int64(t.dropLast()), n > 0 else {
-            throw VaultError(.invalidInput, "'\(Diarienummer.printable(text))' is not a duration", hints: ["write e.g. 30s, 90m, 8h or 3d"])
+            throw VaultError(
+                .invalidInput, "'\(Diarienummer.printable(text))' is not a duration",
+                hints: ["write e.g. 30s, 90m, 8h or 3d"])
         }
         let seconds: Int64
         switch unit {
@@ -45,7 +47,9 @@ public enum CheckoutDuration {
         case "h": seconds = 3600
         case "d": seconds = 86400
         default:
-            throw VaultError(.invalidInput, "'\(Diarienummer.printable(text))' is not a duration", hints: ["write e.g. 30s, 90m, 8h or 3d"])
+            throw VaultError(
+                .invalidInput, "'\(Diarienummer.printable(text))' is not a duration",
+                hints: ["write e.g. 30s, 90m, 8h or 3d"])
         }
         guard n <= 90 * 86400 / seconds else {
             throw VaultError(.invalidInput, "a checkout may last at most 90 days")

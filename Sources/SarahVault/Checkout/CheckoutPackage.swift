@@ -39,7 +39,9 @@ enum CheckoutPackage {
         let manifestBytes = Array(json)
         // Written under a temporary name and linked into place only when complete: a crash
         // mid-write leaves no half package under the name the user gave.
-        if access(path, F_OK) == 0 { throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it") }
+        if access(path, F_OK) == 0 {
+            throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
+        }
         let temp = path + ".partial-" + Hex.encode(Sodium.randomBytes(4))
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileIO.openError(path, what: "package") }
@@ -50,7 +52,9 @@ enum CheckoutPackage {
         }
         guard FileIO.writeAll(fd, header) else { throw VaultError(.io, "cannot write \(path)") }
         let sealer = StreamSealer(key: key, binding: header) { (sealed) throws(VaultError) in
-            guard FileIO.writeAll(fd, sealed) else { throw VaultError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+            guard FileIO.writeAll(fd, sealed) else {
+                throw VaultError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
         }
         var w = ByteWriter()
         w.u32(UInt32(manifestBytes.count))
@@ -103,9 +107,12 @@ enum CheckoutPackage {
         var count = current.withUnsafeMutableBytes { readFully(fd, $0) }
         var index: UInt64 = 0
         while true {
-            let nextCount = count == ChunkedCipher.sealedChunkSize ? next.withUnsafeMutableBytes { readFully(fd, $0) } : 0
+            let nextCount =
+                count == ChunkedCipher.sealedChunkSize ? next.withUnsafeMutableBytes { readFully(fd, $0) } : 0
             let isLast = nextCount == 0
-            guard count >= AEAD.tagBytes else { throw VaultError(.authenticationFailed, "the package is truncated or altered") }
+            guard count >= AEAD.tagBytes else {
+                throw VaultError(.authenticationFailed, "the package is truncated or altered")
+            }
             let ok = current.withUnsafeBytes { c in
                 plain.withUnsafeMutableBytes { p in
                     AEAD.open(
@@ -115,7 +122,8 @@ enum CheckoutPackage {
                 }
             }
             guard ok else {
-                throw VaultError(.authenticationFailed, "the package was altered, truncated or extended: it does not open")
+                throw VaultError(
+                    .authenticationFailed, "the package was altered, truncated or extended: it does not open")
             }
             let stop = try plain.withBytes { (p) throws(VaultError) in
                 try parser.feed(
@@ -204,7 +212,9 @@ private final class PackageParser {
         switch state {
         case .length:
             let n = pending.reduce(0) { $0 << 8 | Int($1) }
-            guard n > 0, n <= CheckoutPackage.maxManifest else { throw VaultError(.corrupt, "the package's manifest has an impossible length") }
+            guard n > 0, n <= CheckoutPackage.maxManifest else {
+                throw VaultError(.corrupt, "the package's manifest has an impossible length")
+            }
             state = .manifest(n)
         case .manifest:
             manifestBytes = pending
@@ -215,7 +225,9 @@ private final class PackageParser {
             state = .signature
         case .signature:
             guard let m = manifest, let issuer = try? PublicKey(token: m.issuerKey), issuer.keyID == m.issuer,
-                SigningKeyPair.verify(signature: pending, message: CheckoutPackage.signatureLabel + manifestBytes, publicKey: issuer.signingKey)
+                SigningKeyPair.verify(
+                    signature: pending, message: CheckoutPackage.signatureLabel + manifestBytes,
+                    publicKey: issuer.signingKey)
             else { throw VaultError(.authenticationFailed, "the package's issuer signature does not verify") }
             try checkManifest(m)
             state = .documents

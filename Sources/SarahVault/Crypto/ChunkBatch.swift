@@ -28,7 +28,9 @@ final class ChunkBatch {
     deinit { sealed.deallocate() }
 
     func plainSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
-        plain.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[i * ChunkedCipher.chunkSize..<(i + 1) * ChunkedCipher.chunkSize]) }
+        plain.withUnsafeMutableBytes {
+            UnsafeMutableRawBufferPointer(rebasing: $0[i * ChunkedCipher.chunkSize..<(i + 1) * ChunkedCipher.chunkSize])
+        }
     }
 
     func sealedSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
@@ -53,7 +55,8 @@ final class ChunkBatch {
                 plainLengths[i] = results.lengths[i]
             }
             if sealing {
-                digests.replaceSubrange(i * 32..<(i + 1) * 32, with: UnsafeBufferPointer(start: results.digests[i], count: 32))
+                digests.replaceSubrange(
+                    i * 32..<(i + 1) * 32, with: UnsafeBufferPointer(start: results.digests[i], count: 32))
             }
         }
         failedAt = results.failures.firstIndex(of: true)

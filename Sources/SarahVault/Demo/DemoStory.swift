@@ -63,7 +63,9 @@ public struct DemoStory {
             let id = try Identity.generate(name: p.name)
             try id.write(to: directory + "/" + p.file, passphrase: pass, kdf: .interactive)
             identities[p.file] = id
-            line("\(p.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(p.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) key \(id.keyID)  (\(p.file), sealed under a passphrase)")
+            line(
+                "\(p.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(p.role.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) key \(id.keyID)  (\(p.file), sealed under a passphrase)"
+            )
         }
         func who(_ role: Role, unit: String? = nil) throws(VaultError) -> Identity {
             guard let p = Self.people.first(where: { $0.role == role && (unit == nil || $0.unit == unit) }),
@@ -90,7 +92,9 @@ public struct DemoStory {
         let archived = try registrar.archive(
             files: [reportPath], diarienummer: caseID, unit: "Socialpsykiatri Norr", received: "2021-03-02",
             title: "Förlorade handlingar på buss", kind: .report, investigators: [try who(.investigator).keyID])
-        line("case \(archived.case): \(archived.documents.count) document, \(archived.documents[0].size) bytes, encrypted under its own case key")
+        line(
+            "case \(archived.case): \(archived.documents.count) document, \(archived.documents[0].size) bytes, encrypted under its own case key"
+        )
         let shown = try registrar.show(caseID: caseID)
         line("the case key went to: \(shown.keyHolders.joined(separator: ", "))")
         line("  (the officer, the investigator named for it, the unit's manager, and the vault's recovery key)")
@@ -99,10 +103,16 @@ public struct DemoStory {
         line("the paper scan is deleted; from now on the case exists only encrypted")
 
         step(4, "Who can read it")
-        for (role, unit) in [(Role.officer, nil), (.investigator, nil), (.unitManager, "Socialpsykiatri Norr"), (.unitManager, "Hemtjänst Syd"), (.registrar, nil), (.auditor, nil), (.board, nil)] as [(Role, String?)] {
+        for (role, unit) in [
+            (Role.officer, nil), (.investigator, nil), (.unitManager, "Socialpsykiatri Norr"),
+            (.unitManager, "Hemtjänst Syd"), (.registrar, nil), (.auditor, nil), (.board, nil),
+        ] as [(Role, String?)] {
             let vault = try Vault.open(at: vaultPath, identity: try who(role, unit: unit))
-            let out = directory + "/read-by-\(role.rawValue)\(unit.map { "-" + $0.split(separator: " ").joined(separator: "-") } ?? "").txt"
-            let label = "\(role.rawValue)\(unit.map { " (\($0))" } ?? "")".padding(toLength: 36, withPad: " ", startingAt: 0)
+            let out =
+                directory
+                + "/read-by-\(role.rawValue)\(unit.map { "-" + $0.split(separator: " ").joined(separator: "-") } ?? "").txt"
+            let label = "\(role.rawValue)\(unit.map { " (\($0))" } ?? "")".padding(
+                toLength: 36, withPad: " ", startingAt: 0)
             do throws(VaultError) {
                 try vault.read(caseID: caseID, to: try PlaintextSink.file(out))
                 let first = (try? String(contentsOfFile: out, encoding: .utf8))?.split(separator: "\n").first ?? ""
@@ -117,7 +127,9 @@ public struct DemoStory {
         try officer.decide(caseID: caseID, outcome: .serious)
         try officer.writeSummary(
             caseID: caseID,
-            text: "Allvarligt missförhållande: sekretessbelagda handlingar förlorades vid hemarbete. Rutin för arbete utanför kontoret saknades; riskanalys och ny rutin beslutade. Anmält till IVO.")
+            text:
+                "Allvarligt missförhållande: sekretessbelagda handlingar förlorades vid hemarbete. Rutin för arbete utanför kontoret saknades; riskanalys och ny rutin beslutade. Anmält till IVO."
+        )
         line("decision recorded: serious (status is a registry field; the signed log holds who decided)")
         for s in try Vault.open(at: vaultPath, identity: try who(.board)).summaries() {
             line("the board reads: \(s.case) \(s.status): \"\(s.summary.prefix(60))…\"")
@@ -133,15 +145,23 @@ public struct DemoStory {
         let opened = try Vault.openPackage(at: packagePath, identity: try who(.investigator), into: homeDir)
         line("at home, with no vault: \(opened.documents.count) document(s) opened into \(homeDir)")
         let package = (try? Data(contentsOf: URL(fileURLWithPath: packagePath))) ?? Data()
-        let finderSees = ["ASN 2021/0026", "Greta", "Socialpsykiatri", "rapport"].filter { package.range(of: Data($0.utf8)) != nil }
+        let finderSees = ["ASN 2021/0026", "Greta", "Socialpsykiatri", "rapport"].filter {
+            package.range(of: Data($0.utf8)) != nil
+        }
         line("the bag is lost on the bus. The finder has the package: \(package.count) bytes starting 'SVCO',")
-        line("  and in it \(finderSees.isEmpty ? "no diarienummer, no name, no unit, not even how many documents" : "FOUND \(finderSees) (a bug)")")
+        line(
+            "  and in it \(finderSees.isEmpty ? "no diarienummer, no name, no unit, not even how many documents" : "FOUND \(finderSees) (a bug)")"
+        )
         for c in try officer.checkouts() where c.status == "out" {
-            line("the vault knows what is out: checkout \(c.id.prefix(8))… of \(c.case), held by \(c.holderName ?? c.holder), due \(c.expires)")
+            line(
+                "the vault knows what is out: checkout \(c.id.prefix(8))… of \(c.case), held by \(c.holderName ?? c.holder), due \(c.expires)"
+            )
         }
         let incident = try officer.reportLost(checkout: manifest.id)
         line("the officer reports it lost — one command:")
-        line("  case keys rotated: \(incident.casesRotated.joined(separator: ", ")); notify IMY by \(incident.imyDeadline)")
+        line(
+            "  case keys rotated: \(incident.casesRotated.joined(separator: ", ")); notify IMY by \(incident.imyDeadline)"
+        )
         line("  and a reminder that losing confidential papers is itself a lex Sarah matter")
 
         step(7, "What a finder of the vault file sees")
@@ -157,15 +177,22 @@ public struct DemoStory {
         let entries = try auditor.auditLog()
         let refused = entries.filter { $0.result == .refused }
         line("\(entries.count) signed, hash-chained entries; \(refused.count) refusals among them:")
-        for e in refused { line("  seq \(e.seq): \(e.actorKeyID) (\(e.role?.rawValue ?? "none")) \(e.action) \(e.caseID ?? "") refused") }
+        for e in refused {
+            line(
+                "  seq \(e.seq): \(e.actorKeyID) (\(e.role?.rawValue ?? "none")) \(e.action) \(e.caseID ?? "") refused")
+        }
         let ok = try auditor.verify()
-        line("audit verify: \(ok.ok ? "OK" : "FAILED") — \(ok.entries) entries, \(ok.versions) ciphertexts checked by hash, root \(ok.treeRoot.prefix(16))…")
+        line(
+            "audit verify: \(ok.ok ? "OK" : "FAILED") — \(ok.entries) entries, \(ok.versions) ciphertexts checked by hash, root \(ok.treeRoot.prefix(16))…"
+        )
 
         step(9, "Someone edits the vault file directly")
         try Self.flipOneByte(ofFirstChunkIn: caseID, document: 1, vaultPath: vaultPath)
         line("one byte of the report's ciphertext was changed with SQL, bypassing SarahVault")
         let after = try auditor.verify()
-        line("audit verify: \(after.ok ? "OK (this would be a bug)" : "FAILED, as it must") — \(after.problems.first ?? "")")
+        line(
+            "audit verify: \(after.ok ? "OK (this would be a bug)" : "FAILED, as it must") — \(after.problems.first ?? "")"
+        )
         do throws(VaultError) {
             try Vault.open(at: vaultPath, identity: try who(.investigator)).read(
                 caseID: caseID, to: try PlaintextSink.file(directory + "/after-tamper.txt"))
@@ -184,9 +211,10 @@ public struct DemoStory {
     /// What an attacker with sqlite3 could do; used to show that it is caught.
     static func flipOneByte(ofFirstChunkIn caseID: String, document: Int64, vaultPath: String) throws(VaultError) {
         let db = try SQLiteDatabase(path: vaultPath, create: false)
-        guard let row = try db.firstRow(
-            "SELECT c.rowid, c.data FROM chunks c JOIN versions v ON v.vid = c.vid WHERE v.case_id = ? AND v.doc = ? AND c.idx = 0",
-            [.text(caseID), .integer(document)]),
+        guard
+            let row = try db.firstRow(
+                "SELECT c.rowid, c.data FROM chunks c JOIN versions v ON v.vid = c.vid WHERE v.case_id = ? AND v.doc = ? AND c.idx = 0",
+                [.text(caseID), .integer(document)]),
             let rowid = row[0].int, var data = row[1].bytes, !data.isEmpty
         else { throw VaultError(.notFound, "no chunk to tamper with") }
         data[data.count / 2] ^= 0x01

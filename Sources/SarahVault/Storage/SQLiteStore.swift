@@ -1,5 +1,5 @@
-import Foundation
 internal import CSQLite
+import Foundation
 
 /// The embedded store: one SQLite file with a rollback journal and `synchronous=FULL`, so a committed
 /// transaction (and with it its audit entry) survives a crash or power loss.
@@ -12,7 +12,8 @@ final class SQLiteStore: VaultStore {
     init(path: String, create: Bool) throws(VaultError) {
         let exists = FileManager.default.fileExists(atPath: path)
         if create && exists {
-            throw VaultError(.alreadyExists, "a vault already exists at \(path)", hints: ["choose another --vault path"])
+            throw VaultError(
+                .alreadyExists, "a vault already exists at \(path)", hints: ["choose another --vault path"])
         }
         if !create && !exists {
             throw VaultError(
@@ -232,7 +233,8 @@ final class SQLiteStore: VaultStore {
 
     func insertDocument(_ d: StoredDocument) throws(VaultError) {
         try db.run(
-            "INSERT INTO documents(case_id, doc, kind) VALUES (?,?,?)", [.text(d.caseID), .integer(d.number), .text(d.kind)])
+            "INSERT INTO documents(case_id, doc, kind) VALUES (?,?,?)",
+            [.text(d.caseID), .integer(d.number), .text(d.kind)])
     }
 
     func documents(caseID: String) throws(VaultError) -> [StoredDocument] {
@@ -354,7 +356,8 @@ final class SQLiteStore: VaultStore {
     }
 
     func summaries() throws(VaultError) -> [StoredSummary] {
-        try db.rows("SELECT case_id, version, sealed_key, body, entry_seq FROM summaries ORDER BY case_id, version").map {
+        try db.rows("SELECT case_id, version, sealed_key, body, entry_seq FROM summaries ORDER BY case_id, version").map
+        {
             StoredSummary(
                 caseID: $0[0].string ?? "", version: $0[1].int ?? -1, sealedKey: $0[2].bytes ?? [],
                 body: $0[3].bytes ?? [], entrySeq: $0[4].int ?? -1)
@@ -373,7 +376,8 @@ final class SQLiteStore: VaultStore {
     }
 
     func closeCheckout(id: String, status: String, seq: Int64) throws(VaultError) {
-        try db.run("UPDATE checkouts SET status = ?, close_seq = ? WHERE id = ?", [.text(status), .integer(seq), .text(id)])
+        try db.run(
+            "UPDATE checkouts SET status = ?, close_seq = ? WHERE id = ?", [.text(status), .integer(seq), .text(id)])
     }
 
     func checkouts() throws(VaultError) -> [StoredCheckout] {
@@ -382,7 +386,8 @@ final class SQLiteStore: VaultStore {
         ).map {
             StoredCheckout(
                 id: $0[0].string ?? "", caseID: $0[1].string ?? "", holder: $0[2].string ?? "", issued: $0[3].int ?? 0,
-                expires: $0[4].int ?? 0, documents: $0[5].int ?? 0, status: $0[6].string ?? "", issueSeq: $0[7].int ?? -1,
+                expires: $0[4].int ?? 0, documents: $0[5].int ?? 0, status: $0[6].string ?? "",
+                issueSeq: $0[7].int ?? -1,
                 closeSeq: $0[8].int)
         }
     }

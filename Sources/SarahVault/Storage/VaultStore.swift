@@ -66,7 +66,8 @@ protocol VaultStore: AnyObject {
     func lastAuditEntry() throws(VaultError) -> (seq: Int64, bytes: [UInt8])?
     func auditEntry(seq: Int64) throws(VaultError) -> [UInt8]?
     /// Every stored entry from `seq` on, in stored order (not trusted: verification checks it).
-    func forEachAuditEntry(from seq: Int64, _ body: (_ seq: Int64, _ bytes: [UInt8]) throws(VaultError) -> Void) throws(VaultError)
+    func forEachAuditEntry(from seq: Int64, _ body: (_ seq: Int64, _ bytes: [UInt8]) throws(VaultError) -> Void)
+        throws(VaultError)
     func auditCount() throws(VaultError) -> Int64
 
     /// Asks the operating system to start writing what has been written so far to disk, without

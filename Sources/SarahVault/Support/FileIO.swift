@@ -33,7 +33,8 @@ enum FileIO {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             if errno == EEXIST {
-                throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite an \(what)",
+                throw VaultError(
+                    .alreadyExists, "\(path) already exists: refusing to overwrite an \(what)",
                     hints: ["choose another --out path, or move the old file away yourself"])
             }
             throw openError(path, what: what)

@@ -4,7 +4,9 @@ extension Vault {
     /// The policy in force, for `policy show`.
     public func currentPolicy() throws(VaultError) -> Policy {
         guard myRole != nil else {
-            throw refusal(action: AuditAction.showPolicy, AuditLog.Subject(), message: "you (key \(identity.keyID)) are not a member of this vault")
+            throw refusal(
+                action: AuditAction.showPolicy, AuditLog.Subject(),
+                message: "you (key \(identity.keyID)) are not a member of this vault")
         }
         return policy
     }
@@ -53,12 +55,15 @@ extension Vault {
             throw VaultError(.alreadyExists, "\(keyID) already holds the key to case \(caseID)")
         }
         guard let key = try openCaseKey(c) else {
-            throw refusal(action: action, subject, message: "refused: you hold no key to case \(caseID), so you cannot pass it on")
+            throw refusal(
+                action: action, subject, message: "refused: you hold no key to case \(caseID), so you cannot pass it on"
+            )
         }
         try verifyCaseKeyEntry(c)
         try store.writeTransaction { () throws(VaultError) in
             try ensureUnchanged(c)
-            try CaseKeys(store: store, log: log).seal(key, caseID: caseID, epoch: c.epoch, to: keyID, boxPublicKey: target.boxPublicKey)
+            try CaseKeys(store: store, log: log).seal(
+                key, caseID: caseID, epoch: c.epoch, to: keyID, boxPublicKey: target.boxPublicKey)
             try log.append(by: identity, role: myRole, action: action, result: .granted, subject)
         }
     }
@@ -83,7 +88,8 @@ extension Vault {
             try ensureUnchanged(c)
             try CaseKeys(store: store, log: log).rotate(
                 c, oldKey: key, holders: holders, action: AuditAction.revoke,
-                detail: "key=\(keyID) holders=" + holders.map(\.keyID).joined(separator: ","), by: identity, role: myRole)
+                detail: "key=\(keyID) holders=" + holders.map(\.keyID).joined(separator: ","), by: identity,
+                role: myRole)
         }
     }
 
@@ -102,7 +108,8 @@ extension Vault {
             guard let c = try store.caseRecord(caseID) else { continue }
             guard let key = try openCaseKey(c) else {
                 throw VaultError(
-                    .refused, "you hold no key to case \(caseID), which \(keyID) holds: its key cannot be rotated by you",
+                    .refused,
+                    "you hold no key to case \(caseID), which \(keyID) holds: its key cannot be rotated by you",
                     hints: ["an officer holding every case key (or the recovery key) must remove this member"])
             }
             try verifyCaseKeyEntry(c)
@@ -122,7 +129,8 @@ extension Vault {
             let e = try log.append(
                 by: identity, role: myRole, action: AuditAction.removeMember, result: .granted,
                 AuditLog.Subject(
-                    dataHash: MemberProfile.recordHash(target, role: role), detail: "key=\(keyID) cases=\(rotations.count)"))
+                    dataHash: MemberProfile.recordHash(target, role: role),
+                    detail: "key=\(keyID) cases=\(rotations.count)"))
             try store.setMemberRemoved(keyID: keyID, seq: e.seq)
         }
     }
@@ -150,7 +158,9 @@ extension Vault {
 
     /// Everyone who holds a case's key now (members and the recovery key), with the public key
     /// to seal a new case key to, less `except`.
-    func keyHolders(of caseID: String, except: Set<String>) throws(VaultError) -> [(keyID: String, boxPublicKey: [UInt8])] {
+    func keyHolders(of caseID: String, except: Set<String>) throws(VaultError) -> [(
+        keyID: String, boxPublicKey: [UInt8]
+    )] {
         var out: [(keyID: String, boxPublicKey: [UInt8])] = []
         for k in try store.caseKeyHolders(caseID: caseID) where !except.contains(k) {
             if k == CaseKeys.recoveryHolder {

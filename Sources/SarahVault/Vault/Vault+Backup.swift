@@ -15,7 +15,8 @@ extension Vault {
         let copy = try SQLiteStore(path: path, create: false)
         let report = try AuditVerifier(store: copy, vaultID: vaultID).run()
         guard report.ok else {
-            throw VaultError(.verificationFailed, "the backup at \(path) does not verify: \(report.problems.first ?? "")")
+            throw VaultError(
+                .verificationFailed, "the backup at \(path) does not verify: \(report.problems.first ?? "")")
         }
         return report
     }
@@ -33,7 +34,8 @@ extension Vault {
         let report = try AuditVerifier(store: source, vaultID: vaultID).run()
         guard report.ok else {
             throw VaultError(
-                .verificationFailed, "the backup does not verify, so it is not restored: \(report.problems.first ?? "")")
+                .verificationFailed, "the backup does not verify, so it is not restored: \(report.problems.first ?? "")"
+            )
         }
         try source.backup(to: path)
         let restored: Vault

@@ -24,14 +24,16 @@ extension Vault {
         try require(.archive, action: AuditAction.archiveCase, AuditLog.Subject(caseID: caseID))
         let sources = try Self.openSources(files)
         let members = try verifiedMembers()
-        for k in investigators where !members.contains(where: { $0.row.keyID == k && $0.member.role == .investigator }) {
+        for k in investigators where !members.contains(where: { $0.row.keyID == k && $0.member.role == .investigator })
+        {
             throw VaultError(
                 .invalidInput, "--investigator \(Diarienummer.printable(k)) is not an enrolled investigator's key id",
                 hints: ["see key ids with 'sarah-vault member list'"])
         }
         var recipients = members.filter { m in
             Policy.receivesCaseKey(
-                role: m.member.role, memberUnit: m.member.unit, caseUnit: unit, named: investigators.contains(m.row.keyID))
+                role: m.member.role, memberUnit: m.member.unit, caseUnit: unit,
+                named: investigators.contains(m.row.keyID))
         }.map { (keyID: $0.row.keyID, boxPublicKey: $0.row.boxPublicKey) }
         if let recovery = try recoveryPublicKey() {
             recipients.append((keyID: CaseKeys.recoveryHolder, boxPublicKey: recovery.boxKey))
@@ -80,7 +82,9 @@ extension Vault {
         caseID rawCase: String, files: [String], kind: DocumentKind = .other, allowPersonnummer: Bool = false,
         progress: ((String, Int64, Int64) -> Void)? = nil
     ) throws(VaultError) -> ArchiveResult {
-        try add(caseID: rawCase, files: files, kind: kind, allowPersonnummer: allowPersonnummer, progress: progress, then: nil)
+        try add(
+            caseID: rawCase, files: files, kind: kind, allowPersonnummer: allowPersonnummer, progress: progress,
+            then: nil)
     }
 
     /// `add`, with `then` run in the same transaction after the documents are written (a
@@ -99,7 +103,9 @@ extension Vault {
         // the write transaction, so a revoke (key rotation) or another add cannot slip between
         // reading and writing.
         let outcome = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument]? in
-            guard let c = try store.caseRecord(caseID) else { throw VaultError(.notFound, "no case \(caseID) in this vault") }
+            guard let c = try store.caseRecord(caseID) else {
+                throw VaultError(.notFound, "no case \(caseID) in this vault")
+            }
             try verifyCaseKeyEntry(c)
             let caseKey = try openCaseKey(c)
             // The registrar files into any case without reading it (and an officer may);
@@ -274,7 +280,9 @@ extension Vault {
             let info = VersionInfo(
                 version: v.version, size: v.size, archived: entry.map { Self.isoTime($0.timeMillis) } ?? "?",
                 by: entry?.actorKeyID ?? "?")
-            var d = docs[v.document] ?? DocumentInfo(id: v.document, name: nil, kind: kinds[v.document] ?? "?", versions: [])
+            var d =
+                docs[v.document]
+                ?? DocumentInfo(id: v.document, name: nil, kind: kinds[v.document] ?? "?", versions: [])
             d.name = name ?? d.name
             d.versions.append(info)
             docs[v.document] = d

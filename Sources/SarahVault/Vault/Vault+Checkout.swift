@@ -47,7 +47,8 @@ extension Vault {
         try require(.readContent, action: AuditAction.checkoutIssue, subject)
         guard let c = try store.caseRecord(caseID) else { throw unknownCase(caseID, action: AuditAction.checkoutIssue) }
         guard let caseKey = try openCaseKey(c) else {
-            throw refusal(action: AuditAction.checkoutIssue, subject, message: "refused: you hold no key to case \(caseID)")
+            throw refusal(
+                action: AuditAction.checkoutIssue, subject, message: "refused: you hold no key to case \(caseID)")
         }
         if FileManager.default.fileExists(atPath: path) {
             throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
@@ -62,14 +63,16 @@ extension Vault {
         if !wanted.isEmpty {
             chosen = chosen.filter { wanted.contains($0.1.name) || wanted.contains(String($0.0.document)) }
             guard chosen.count == Set(wanted).count else {
-                throw VaultError(.notFound, "case \(caseID) has no document by one of those names or numbers",
+                throw VaultError(
+                    .notFound, "case \(caseID) has no document by one of those names or numbers",
                     hints: ["see the documents with 'sarah-vault show \(caseID)'"])
             }
         }
         guard !chosen.isEmpty else { throw VaultError(.invalidInput, "case \(caseID) has no documents to check out") }
         for (v, _) in chosen { try verifyWriteEntry(v) }
         let record = try caseRecord(c, key: caseKey)
-        let kinds = Dictionary(try store.documents(caseID: caseID).map { ($0.number, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        let kinds = Dictionary(
+            try store.documents(caseID: caseID).map { ($0.number, $0.kind) }, uniquingKeysWith: { a, _ in a })
         let now = AuditLog.now()
         let manifest = CheckoutManifest(
             format: 1, id: Hex.encode(Sodium.randomBytes(16)), vault: Hex.encode(vaultID), case: caseID,
@@ -85,7 +88,9 @@ extension Vault {
                 by: identity, role: myRole, action: AuditAction.checkoutIssue, result: .granted,
                 AuditLog.Subject(
                     caseID: caseID,
-                    detail: "id=\(manifest.id) holder=\(identity.keyID) expires=\(manifest.expires) documents=\(chosen.count)"))
+                    detail:
+                        "id=\(manifest.id) holder=\(identity.keyID) expires=\(manifest.expires) documents=\(chosen.count)"
+                ))
             try store.insertCheckout(
                 StoredCheckout(
                     id: manifest.id, caseID: caseID, holder: identity.keyID, issued: now, expires: manifest.expires,
@@ -97,7 +102,8 @@ extension Vault {
                 for (v, opened) in chosen { try reader.read(v, opened: opened, write) }
             }
         } catch {
-            try? closeCheckout(manifest.id, caseID: caseID, status: "cancelled", action: AuditAction.checkoutCancel, detail: "")
+            try? closeCheckout(
+                manifest.id, caseID: caseID, status: "cancelled", action: AuditAction.checkoutCancel, detail: "")
             throw error
         }
         return manifest
@@ -127,18 +133,25 @@ extension Vault {
                 }
                 if m.isExpired {
                     throw VaultError(
-                        .refused, "this checkout expired at \(Self.isoTime(m.expires)): return it with 'sarah-vault checkin'",
+                        .refused,
+                        "this checkout expired at \(Self.isoTime(m.expires)): return it with 'sarah-vault checkin'",
                         hints: ["an officer can check the case out to you again"])
                 }
                 if !fm.fileExists(atPath: directory) {
-                    do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
+                    do {
+                        try fm.createDirectory(
+                            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+                        )
+                    } catch {
                         throw VaultError(.io, "cannot create \(directory)")
                     }
                 }
                 var names: Set<String> = []
                 for (i, d) in m.documents.enumerated() {
                     let name = Self.safeFileName(d.name, fallback: "document-\(d.doc)")
-                    guard names.insert(name).inserted else { throw VaultError(.corrupt, "the package names a document twice") }
+                    guard names.insert(name).inserted else {
+                        throw VaultError(.corrupt, "the package names a document twice")
+                    }
                     let final = directory + "/" + name
                     guard !fm.fileExists(atPath: final) else {
                         throw VaultError(.alreadyExists, "\(final) already exists: refusing to overwrite it")
@@ -150,7 +163,9 @@ extension Vault {
                 }
             },
             document: { (i, bytes) throws(VaultError) in
-                guard let t = temps[i], FileIO.writeAll(t.fd, bytes) else { throw VaultError(.io, "cannot write a document into \(directory)") }
+                guard let t = temps[i], FileIO.writeAll(t.fd, bytes) else {
+                    throw VaultError(.io, "cannot write a document into \(directory)")
+                }
             })
         for (_, t) in temps.sorted(by: { $0.key < $1.key }) {
             guard link(t.temp, t.final) == 0 else { throw VaultError(.io, "cannot create \(t.final)") }
@@ -181,22 +196,27 @@ extension Vault {
             throw VaultError(.notFound, "this vault has no record of checkout \(m.id) for you")
         }
         guard row.status == "out" else {
-            throw VaultError(.refused, "checkout \(m.id) is already closed (\(row.status)): a package is checked in once")
+            throw VaultError(
+                .refused, "checkout \(m.id) is already closed (\(row.status)): a package is checked in once")
         }
         let detail = "id=\(m.id) returned=\(files.count)"
         if files.isEmpty {
             try require(.readContent, action: AuditAction.checkoutReturn, AuditLog.Subject(caseID: m.case))
-            try closeCheckout(m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
+            try closeCheckout(
+                m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
             return ArchiveResult(case: m.case, created: false, documents: [])
         }
         return try add(
             caseID: m.case, files: files, kind: .other, allowPersonnummer: allowPersonnummer, progress: nil,
             then: { (_) throws(VaultError) in
-                try self.closeInTransaction(m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
+                try self.closeInTransaction(
+                    m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
             })
     }
 
-    private func closeCheckout(_ id: String, caseID: String, status: String, action: String, detail: String) throws(VaultError) {
+    private func closeCheckout(_ id: String, caseID: String, status: String, action: String, detail: String)
+        throws(VaultError)
+    {
         try store.writeTransaction { () throws(VaultError) in
             try closeInTransaction(id, caseID: caseID, status: status, action: action, detail: detail)
         }
@@ -215,7 +235,9 @@ extension Vault {
     public func checkouts(overdueOnly: Bool = false) throws(VaultError) -> [CheckoutInfo] {
         try require(.readRegistry, action: AuditAction.listCheckouts)
         let names: [String: String] =
-            (try? verifiedMembers()).map { Dictionary($0.map { ($0.row.keyID, $0.member.name) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
+            (try? verifiedMembers()).map {
+                Dictionary($0.map { ($0.row.keyID, $0.member.name) }, uniquingKeysWith: { a, _ in a })
+            } ?? [:]
         let now = AuditLog.now()
         let out = try store.checkouts().map { c in
             CheckoutInfo(
@@ -236,7 +258,8 @@ extension Vault {
     /// returned record lists what was out and the data-protection deadline. With `member`, that
     /// member's key is presumed lost with the laptop and is left out of the new case keys.
     public func reportLost(checkout id: String? = nil, member: String? = nil) throws(VaultError) -> IncidentRecord {
-        let subject = AuditLog.Subject(detail: id.map { "id=\(Diarienummer.printable($0))" } ?? "member=\(Diarienummer.printable(member ?? ""))")
+        let subject = AuditLog.Subject(
+            detail: id.map { "id=\(Diarienummer.printable($0))" } ?? "member=\(Diarienummer.printable(member ?? ""))")
         try require(.grantRevoke, action: AuditAction.checkoutLost, subject)
         let rows = try store.checkouts().filter { c in
             c.status == "out" && (id.map { c.id == $0 } ?? false || member.map { c.holder == $0 } ?? false)
@@ -295,6 +318,7 @@ extension Vault {
     static func safeFileName(_ name: String, fallback: String) -> String {
         let base = name.split(separator: "/").last.map(String.init) ?? ""
         let cleaned = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(Character.init))
-        return cleaned.isEmpty || cleaned == "." || cleaned == ".." || cleaned.hasPrefix(".") ? fallback + (cleaned.isEmpty ? "" : "-" + cleaned.replacingOccurrences(of: ".", with: "_")) : cleaned
+        return cleaned.isEmpty || cleaned == "." || cleaned == ".." || cleaned.hasPrefix(".")
+            ? fallback + (cleaned.isEmpty ? "" : "-" + cleaned.replacingOccurrences(of: ".", with: "_")) : cleaned
     }
 }

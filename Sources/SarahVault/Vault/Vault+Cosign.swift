@@ -67,7 +67,7 @@ extension Vault {
                     checkpoint: signed.serialized, report: report, alreadySigned: already,
                     signatures: signed.signatures.count)
             }
-        } catch where error.code == .verificationFailed {
+        } catch  where error.code == .verificationFailed {
             // The refusal is recorded in its own transaction (the one above rolled back).
             _ = try? store.writeTransaction { () throws(VaultError) in
                 try log.append(

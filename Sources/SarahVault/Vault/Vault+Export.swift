@@ -45,7 +45,8 @@ extension Vault {
             guard seq <= last else { return }
             guard seq == count else {
                 throw VaultError(
-                    .verificationFailed, "audit entry \(count) is missing or out of order: the log cannot be exported whole",
+                    .verificationFailed,
+                    "audit entry \(count) is missing or out of order: the log cannot be exported whole",
                     hints: ["run 'sarah-vault audit verify' for the full report"])
             }
             let leaf = AuditEntry.leafHash(of: bytes)
@@ -55,7 +56,9 @@ extension Vault {
             } catch {
                 throw VaultError(.verificationFailed, "audit entry \(seq) is malformed: \(error.message)")
             }
-            try write(ExportEntry(bytes: Hex.encode(bytes), leafHash: Hex.encode(leaf), fields: AuditEntryView(entry)), to: sink)
+            try write(
+                ExportEntry(bytes: Hex.encode(bytes), leafHash: Hex.encode(leaf), fields: AuditEntryView(entry)),
+                to: sink)
             tree.append(leaf)
             count += 1
         }
@@ -63,7 +66,8 @@ extension Vault {
             throw VaultError(.verificationFailed, "the log ended at \(count) entries, before its export entry \(last)")
         }
         let root = tree.root
-        let checkpoint = try Checkpoint(origin: checkpointOrigin, size: count, rootHash: root).signed(by: identity.signing)
+        let checkpoint = try Checkpoint(origin: checkpointOrigin, size: count, rootHash: root).signed(
+            by: identity.signing)
         try write(ExportTree(size: count, root: Hex.encode(root), checkpoint: checkpoint.serialized), to: sink)
         try sink.commit()
         return ExportSummary(entries: count, members: members.count, root: Hex.encode(root))

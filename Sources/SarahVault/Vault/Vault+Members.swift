@@ -57,7 +57,9 @@ extension Vault {
         for c in try store.cases() {
             guard let key = try openCaseKey(c) else { continue }
             if role == .unitManager {
-                guard let unit, let record = try caseRecord(c, key: key), Policy.sameUnit(record.unit, unit) else { continue }
+                guard let unit, let record = try caseRecord(c, key: key), Policy.sameUnit(record.unit, unit) else {
+                    continue
+                }
             }
             try verifyCaseKeyEntry(c)
             out.append((c, key))

@@ -70,7 +70,8 @@ extension Vault {
             if let given {
                 note = given.note
             } else {
-                note = try Checkpoint(origin: checkpointOrigin, size: size, rootHash: rootAtSize).signed(by: identity.signing)
+                note = try Checkpoint(origin: checkpointOrigin, size: size, rootHash: rootAtSize).signed(
+                    by: identity.signing)
             }
             guard let entryBytes = try store.auditEntry(seq: seq) else {
                 throw VaultError(.notFound, "the log has no entry \(seq)")
@@ -82,7 +83,8 @@ extension Vault {
                 by: identity, role: myRole, action: AuditAction.prove, result: .granted,
                 AuditLog.Subject(
                     detail:
-                        "seq=\(seq) size=\(size) root=\(Hex.encode(rootAtSize))\(given == nil ? "" : " checkpoint=given")"))
+                        "seq=\(seq) size=\(size) root=\(Hex.encode(rootAtSize))\(given == nil ? "" : " checkpoint=given")"
+                ))
             return AuditProof(entryBytes: entryBytes, index: seq, path: path, note: note).text
         }
     }
@@ -93,7 +95,8 @@ extension Vault {
         -> String
     {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it",
+            throw VaultError(
+                .alreadyExists, "\(path) already exists: refusing to overwrite it",
                 hints: ["choose another --out path"])
         }
         let text = try prove(seq: seq, against: checkpointText)

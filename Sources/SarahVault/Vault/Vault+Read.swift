@@ -36,7 +36,8 @@ extension Vault {
                 throw VaultError(
                     .invalidInput,
                     docNumbers.isEmpty
-                        ? "case \(caseID) has no documents" : "case \(caseID) has \(docNumbers.count) documents: name one with --doc",
+                        ? "case \(caseID) has no documents"
+                        : "case \(caseID) has \(docNumbers.count) documents: name one with --doc",
                     hints: ["see the documents with 'sarah-vault show \(caseID)'"])
             }
             chosenDoc = only
@@ -58,7 +59,8 @@ extension Vault {
     /// Checks a version row against the signed entry that wrote it.
     func verifyWriteEntry(_ v: StoredVersion) throws(VaultError) {
         guard let bytes = try store.auditEntry(seq: v.entrySeq) else {
-            throw VaultError(.corrupt, "case \(v.caseID) document \(v.document) version \(v.version): its audit entry is missing")
+            throw VaultError(
+                .corrupt, "case \(v.caseID) document \(v.document) version \(v.version): its audit entry is missing")
         }
         let e = try AuditEntry(bytes: bytes)
         guard e.seq == v.entrySeq, e.action == AuditAction.addDocument, e.result == .granted, e.caseID == v.caseID,
@@ -67,7 +69,8 @@ extension Vault {
         else {
             throw VaultError(
                 .corrupt,
-                "case \(v.caseID) document \(v.document) version \(v.version) does not match its signed audit entry \(v.entrySeq)")
+                "case \(v.caseID) document \(v.document) version \(v.version) does not match its signed audit entry \(v.entrySeq)"
+            )
         }
     }
 }

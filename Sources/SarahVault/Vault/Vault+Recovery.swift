@@ -36,7 +36,9 @@ extension Vault {
             cases.append((c, pair))
         }
         var board: BoxKeyPair?
-        if let sealed = try store.boardKey(keyID: CaseKeys.recoveryHolder), let secret = try recovery.identity.box.open(sealed) {
+        if let sealed = try store.boardKey(keyID: CaseKeys.recoveryHolder),
+            let secret = try recovery.identity.box.open(sealed)
+        {
             board = try BoxKeyPair(secretKey: secret)
         }
         let actor = recovery.identity
@@ -50,7 +52,8 @@ extension Vault {
             }
             let keys = CaseKeys(store: store, log: log)
             for (c, key) in cases {
-                try keys.seal(key, caseID: c.id, epoch: c.epoch, to: identity.keyID, boxPublicKey: identity.box.publicKey)
+                try keys.seal(
+                    key, caseID: c.id, epoch: c.epoch, to: identity.keyID, boxPublicKey: identity.box.publicKey)
                 try log.append(
                     by: actor, role: .officer, action: AuditAction.grant, result: .granted,
                     AuditLog.Subject(caseID: c.id, detail: "key=\(identity.keyID)"))

@@ -24,7 +24,8 @@ extension Vault {
         let sinceMillis: Int64?
         if let since {
             guard let ms = AuditTime.stockholmMidnight(since) else {
-                throw VaultError(.invalidInput, "--since must be a date YYYY-MM-DD", hints: ["for example --since 2024-01-01"])
+                throw VaultError(
+                    .invalidInput, "--since must be a date YYYY-MM-DD", hints: ["for example --since 2024-01-01"])
             }
             sinceMillis = ms
         } else {

@@ -43,9 +43,11 @@ extension Vault {
         let version = (try store.summaries().filter { $0.caseID == caseID }.map(\.version).max() ?? 0) + 1
         let key = try Sodium.randomSecret(32)
         let nonce = Sodium.randomBytes(AEAD.nonceBytes)
-        let body = nonce + AEAD.seal(
-            Array(text.utf8), key: key, nonce: nonce,
-            ad: Self.summaryBinding(vaultID: vaultID, caseID: caseID, version: version))
+        let body =
+            nonce
+            + AEAD.seal(
+                Array(text.utf8), key: key, nonce: nonce,
+                ad: Self.summaryBinding(vaultID: vaultID, caseID: caseID, version: version))
         let sealedKey = BoxKeyPair.seal(key, to: boardPK)
         try store.writeTransaction { () throws(VaultError) in
             let e = try log.append(
@@ -64,7 +66,8 @@ extension Vault {
         try require(.readBoardSummaries, action: AuditAction.readSummaries)
         guard let board = try boardKey() else {
             throw refusal(
-                action: AuditAction.readSummaries, AuditLog.Subject(), message: "refused: you hold no copy of the board key")
+                action: AuditAction.readSummaries, AuditLog.Subject(),
+                message: "refused: you hold no copy of the board key")
         }
         var latest: [String: StoredSummary] = [:]
         for s in try store.summaries() where s.version > (latest[s.caseID]?.version ?? 0) { latest[s.caseID] = s }
@@ -95,8 +98,10 @@ extension Vault {
         else { throw VaultError(.authenticationFailed, "\(what): its key does not open") }
         let nonce = Array(s.body[0..<AEAD.nonceBytes])
         let ct = Array(s.body[AEAD.nonceBytes...])
-        guard let plain = try AEAD.openSecret(
-            ct, key: key, nonce: nonce, ad: Self.summaryBinding(vaultID: vaultID, caseID: s.caseID, version: s.version)),
+        guard
+            let plain = try AEAD.openSecret(
+                ct, key: key, nonce: nonce,
+                ad: Self.summaryBinding(vaultID: vaultID, caseID: s.caseID, version: s.version)),
             let text = String(validating: plain.unsafeCopy(), as: UTF8.self)
         else { throw VaultError(.authenticationFailed, "\(what) does not decrypt: it was altered or moved") }
         return text
@@ -109,14 +114,17 @@ extension Vault {
     /// opens nothing written afterwards — nor, from a later copy of the vault, anything before.
     func rotateBoardKey(except removed: String) throws(VaultError) {
         guard let old = try boardKey() else {
-            throw VaultError(.refused, "you hold no board key, so you cannot rotate it", hints: ["an officer must do this"])
+            throw VaultError(
+                .refused, "you hold no board key, so you cannot rotate it", hints: ["an officer must do this"])
         }
         let fresh = try BoxKeyPair()
         for s in try store.summaries() {
             guard let key = try old.open(s.sealedKey) else {
-                throw VaultError(.corrupt, "the board summary of case \(s.caseID) version \(s.version): its key does not open")
+                throw VaultError(
+                    .corrupt, "the board summary of case \(s.caseID) version \(s.version): its key does not open")
             }
-            try store.setSummarySealedKey(caseID: s.caseID, version: s.version, sealed: BoxKeyPair.seal(key, to: fresh.publicKey))
+            try store.setSummarySealedKey(
+                caseID: s.caseID, version: s.version, sealed: BoxKeyPair.seal(key, to: fresh.publicKey))
         }
         var holders: [(String, [UInt8])] = []
         for k in try store.boardKeyHolders() where k != removed {
@@ -131,7 +139,8 @@ extension Vault {
         let e = try log.append(
             by: identity, role: myRole, action: AuditAction.rotateBoardKey, result: .granted,
             AuditLog.Subject(
-                keyHash: Hash.sha256(fresh.publicKey), detail: "key=\(removed) holders=" + holders.map(\.0).joined(separator: ",")))
+                keyHash: Hash.sha256(fresh.publicKey),
+                detail: "key=\(removed) holders=" + holders.map(\.0).joined(separator: ",")))
         if try store.meta("board_key_0") == nil, let first = try store.meta("board_public_key") {
             try store.setMeta("board_key_0", first)
         }

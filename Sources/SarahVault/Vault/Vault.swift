@@ -40,14 +40,17 @@ public final class Vault {
                 try store.setMeta("format", [1])
                 let rosterKey = try Sodium.randomSecret(32)
                 try store.setMeta("recovery_key", recovery.publicBytes)
-                try store.setMeta("recovery_roster_key", BoxKeyPair.seal(rosterKey, to: recovery.identity.box.publicKey))
+                try store.setMeta(
+                    "recovery_roster_key", BoxKeyPair.seal(rosterKey, to: recovery.identity.box.publicKey))
                 // The board's key pair: summaries are sealed to it; its secret goes to the board,
                 // the officers and the recovery key.
                 let board = try BoxKeyPair()
                 try store.setMeta("board_public_key", board.publicKey)
-                try store.putBoardKey(keyID: identity.keyID, sealed: BoxKeyPair.seal(board.secretKey, to: identity.box.publicKey))
                 try store.putBoardKey(
-                    keyID: CaseKeys.recoveryHolder, sealed: BoxKeyPair.seal(board.secretKey, to: recovery.identity.box.publicKey))
+                    keyID: identity.keyID, sealed: BoxKeyPair.seal(board.secretKey, to: identity.box.publicKey))
+                try store.putBoardKey(
+                    keyID: CaseKeys.recoveryHolder,
+                    sealed: BoxKeyPair.seal(board.secretKey, to: recovery.identity.box.publicKey))
                 let log = AuditLog(store: store, vaultID: vaultID)
                 try Roster(store: store).enrol(
                     name: name ?? identity.name, role: .officer, unit: unit, key: identity.publicKey,
@@ -108,7 +111,8 @@ public final class Vault {
             throw VaultError(.corrupt, "the vault has no board key")
         }
         if let seqBytes = try store.meta("board_key_seq") {
-            guard let seq = Int64(String(decoding: seqBytes, as: UTF8.self)), let bytes = try store.auditEntry(seq: seq),
+            guard let seq = Int64(String(decoding: seqBytes, as: UTF8.self)),
+                let bytes = try store.auditEntry(seq: seq),
                 let e = try? AuditEntry(bytes: bytes), e.action == AuditAction.rotateBoardKey, e.result == .granted,
                 e.keyHash == Hash.sha256(pk), e.verifySignature()
             else { throw VaultError(.corrupt, "the vault's board key does not match the signed entry that set it") }
@@ -162,7 +166,9 @@ public final class Vault {
         guard policy.allows(role, capability) else {
             throw refusal(
                 action: action, subject,
-                message: "refused: the role \(role.rawValue) may not \(capability.rawValue.replacingOccurrences(of: "-", with: " "))")
+                message:
+                    "refused: the role \(role.rawValue) may not \(capability.rawValue.replacingOccurrences(of: "-", with: " "))"
+            )
         }
     }
 
