@@ -1,5 +1,3 @@
-internal import CSodium
-
 /// The vault's offline recovery key: an archive must outlive its staff, so at `init` a
 /// random 32-byte seed is made, shown once (or written to a file the officer keeps elsewhere),
 /// and every case key and the roster key are also sealed to it. With it, `recover` enrols a new
@@ -50,12 +48,7 @@ public final class RecoveryKey {
     }
 
     private static func derive(_ seed: SecureBytes, _ label: String) throws(VaultError) -> SecureBytes {
-        let out = try SecureBytes(count: 32)
-        let msg = Array(label.utf8)
-        out.withMutablePointer { o in
-            seed.withPointer { k in _ = crypto_generichash(o, 32, msg, UInt64(msg.count), k, 32) }
-        }
-        return out
+        try Hash.blake2b256Secret(Array(label.utf8), key: seed)
     }
 
     /// The paper form. Show it once; whoever holds it can open every case.

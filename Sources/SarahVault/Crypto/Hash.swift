@@ -29,6 +29,17 @@ enum Hash {
     }
 }
 
+extension Hash {
+    /// BLAKE2b-256 keyed with a secret, into guarded memory: derives a secret from a secret.
+    static func blake2b256Secret(_ message: [UInt8], key: SecureBytes) throws(VaultError) -> SecureBytes {
+        let out = try SecureBytes(count: 32)
+        out.withMutablePointer { o in
+            key.withPointer { k in _ = crypto_generichash(o, 32, message, UInt64(message.count), k, key.count) }
+        }
+        return out
+    }
+}
+
 /// Incremental BLAKE2b-256.
 ///
 /// `crypto_generichash_state` is 64-byte aligned and not imported into Swift, so the state
