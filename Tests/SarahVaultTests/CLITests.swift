@@ -9,24 +9,7 @@ import Testing
 @Suite struct CLITests {
     /// The binary: $SARAH_VAULT_BIN, else beside the test bundle (same build), else in the
     /// package's usual build directories.
-    static let binary: String? = {
-        let fm = FileManager.default
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["SARAH_VAULT_BIN"] { candidates.append(env) }
-        if let exe = Bundle.main.executableURL {
-            candidates.append(exe.deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
-        }
-        if let arg0 = CommandLine.arguments.first {
-            candidates.append(
-                URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
-        }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }  // Tests/SarahVaultTests/CLITests.swift
-        for build in [".build-tests-core", ".build"] {
-            candidates.append(root.appendingPathComponent("\(build)/debug/sarah-vault").path)
-        }
-        return candidates.first { fm.isExecutableFile(atPath: $0) }
-    }()
+    static let binary: String? = sarahVaultBinary()
 
     static let pass = "lösenord för provkörning"
 

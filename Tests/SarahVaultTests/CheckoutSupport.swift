@@ -138,13 +138,7 @@ enum CheckoutSupport {
 /// The `sarah-vault` binary for the checkout CLI tests: where `CLITests` finds it, else in this
 /// suite's own scratch directory.
 enum CheckoutCLI {
-    static let binary: String? = {
-        if let b = CLITests.binary { return b }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        return [".build-checkout", ".build"].map { root.appendingPathComponent("\($0)/debug/sarah-vault").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let binary: String? = sarahVaultBinary()
 
     static func cli(_ dir: TemporaryDirectory, identity: String, vault: String) throws -> CLITests.CLI {
         let bin = try #require(binary, "sarah-vault binary not found: build with --build-tests or set SARAH_VAULT_BIN")

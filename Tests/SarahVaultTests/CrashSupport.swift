@@ -108,23 +108,7 @@ enum CrashKit {
 
     /// `sarah-vault`: $SARAH_VAULT_BIN, else beside the test bundle (same scratch path), else
     /// in the package's usual build directories — as `CLITests` finds it.
-    static let binary: String? = {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["SARAH_VAULT_BIN"] { candidates.append(env) }
-        if let exe = Bundle.main.executableURL {
-            candidates.append(exe.deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
-        }
-        if let arg0 = CommandLine.arguments.first {
-            candidates.append(
-                URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
-        }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        for build in [".build-crash", ".build"] {
-            candidates.append(root.appendingPathComponent("\(build)/debug/sarah-vault").path)
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let binary: String? = sarahVaultBinary()
 
     static func requireBinary() throws -> String {
         try #require(

@@ -9,16 +9,7 @@ import Testing
 /// without the case key has no title.
 @Suite struct RolesCLITests {
     /// The binary: $SARAH_VAULT_BIN, else this build's (`.build-roles`), else what CLITests finds.
-    static let binary: String? = {
-        let fm = FileManager.default
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["SARAH_VAULT_BIN"] { candidates.append(env) }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }  // Tests/SarahVaultTests/RolesCLITests.swift
-        candidates.append(root.appendingPathComponent(".build-roles/debug/sarah-vault").path)
-        if let found = CLITests.binary { candidates.append(found) }
-        return candidates.first { fm.isExecutableFile(atPath: $0) }
-    }()
+    static let binary: String? = sarahVaultBinary()
 
     /// The fixture world with every actor's identity in a file (KDF interactive), and a command
     /// line for each.

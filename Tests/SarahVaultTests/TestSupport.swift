@@ -348,3 +348,23 @@ final class Story {
 func outputs(in dir: TemporaryDirectory, prefix: String) -> [String] {
     dir.listing().filter { $0.hasPrefix(prefix) }
 }
+
+/// The `sarah-vault` binary the end-to-end tests run: $SARAH_VAULT_BIN, else the one beside the
+/// test bundle (the same build), else one in the package's build directories.
+func sarahVaultBinary() -> String? {
+    let fm = FileManager.default
+    var candidates: [String] = []
+    if let env = ProcessInfo.processInfo.environment["SARAH_VAULT_BIN"] { candidates.append(env) }
+    if let exe = Bundle.main.executableURL {
+        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
+    }
+    if let arg0 = CommandLine.arguments.first {
+        candidates.append(
+            URL(fileURLWithPath: arg0).deletingLastPathComponent().appendingPathComponent("sarah-vault").path)
+    }
+    var root = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { root.deleteLastPathComponent() }  // Tests/SarahVaultTests/TestSupport.swift
+    let builds = ((try? fm.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasPrefix(".build") }.sorted()
+    for build in builds { candidates.append(root.appendingPathComponent("\(build)/debug/sarah-vault").path) }
+    return candidates.first { fm.isExecutableFile(atPath: $0) }
+}
