@@ -101,7 +101,9 @@ final class RawVault {
 
     /// The append-only triggers are no obstacle to someone holding the file.
     func dropAuditTriggers() throws {
-        try db.execute("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;")
+        try db.execute(
+            "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete; DROP TRIGGER IF EXISTS audit_no_replace;"
+        )
     }
 
     func vid(caseID: String, document: Int64, version: Int64) throws -> Int64 {

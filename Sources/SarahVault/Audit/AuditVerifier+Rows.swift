@@ -39,6 +39,22 @@ extension AuditVerifier {
             problems.append(Problem(seq: nil, message: error.message))
         }
 
+        // 5. Board summaries and checkouts, against the entries that wrote and closed them.
+        do throws(VaultError) {
+            for summary in try store.summaries() {
+                do throws(VaultError) { try checkSummary(summary) } catch {
+                    problems.append(Problem(seq: nil, message: error.message))
+                }
+            }
+            for checkout in try store.checkouts() {
+                do throws(VaultError) { try checkCheckout(checkout) } catch {
+                    problems.append(Problem(seq: nil, message: error.message))
+                }
+            }
+        } catch {
+            problems.append(Problem(seq: nil, message: error.message))
+        }
+
         // 4. Every version, and its stored ciphertext, without a key.
         do throws(VaultError) {
             for v in try store.allVersions() {
@@ -51,6 +67,44 @@ extension AuditVerifier {
             }
         } catch {
             problems.append(Problem(seq: nil, message: error.message))
+        }
+    }
+
+    /// A summary row is what its `summary.write` entry signed: case, version and body.
+    private func checkSummary(_ s: StoredSummary) throws(VaultError) {
+        let what = "the board summary of case \(s.caseID) version \(s.version)"
+        let e = try entry(s.entrySeq, what)
+        guard e.action == AuditAction.writeSummary, e.result == .granted, e.caseID == s.caseID,
+            e.detailValue("version") == String(s.version), e.dataHash == Hash.sha256(s.body)
+        else { throw VaultError(.corrupt, "\(what) does not match signed audit entry \(s.entrySeq)") }
+    }
+
+    /// A checkout row is what its `checkout.issue` entry signed, and it is closed exactly when a
+    /// closing entry (return, loss, cancellation) names it.
+    private func checkCheckout(_ c: StoredCheckout) throws(VaultError) {
+        let what = "checkout \(c.id)"
+        let issued = try entry(c.issueSeq, what)
+        guard issued.action == AuditAction.checkoutIssue, issued.result == .granted, issued.caseID == c.caseID,
+            issued.detailValue("id") == c.id, issued.detailValue("holder") == c.holder,
+            issued.detailValue("expires") == String(c.expires), issued.detailValue("documents") == String(c.documents),
+            issued.actorKeyID == c.holder
+        else { throw VaultError(.corrupt, "\(what) does not match signed audit entry \(c.issueSeq)") }
+        let closing: [String: String] = [
+            AuditAction.checkoutReturn: "returned", AuditAction.checkoutLost: "lost",
+            AuditAction.checkoutCancel: "cancelled",
+        ]
+        guard let closeSeq = c.closeSeq else {
+            guard c.status == "out" else {
+                throw VaultError(.corrupt, "\(what) is '\(c.status)' without a signed entry that closed it")
+            }
+            return
+        }
+        let closed = try entry(closeSeq, what)
+        guard closed.result == .granted, closed.caseID == c.caseID, closed.detailValue("id") == c.id,
+            closing[closed.action] == c.status, closeSeq > c.issueSeq
+        else {
+            throw VaultError(
+                .corrupt, "\(what): its status '\(c.status)' does not match signed audit entry \(closeSeq)")
         }
     }
 
