@@ -13,10 +13,11 @@ struct SarahVaultCLI: ParsableCommand {
             hash-chained audit log.
 
             Start here:
-              sarah-vault keygen --name "Ada Officer" --out ada.id
+              sarah-vault demo                   # the whole story on sample data
+              sarah-vault keygen --name "Ada" --out ada.id
               sarah-vault --identity ada.id init
-              sarah-vault --identity ada.id member add --name "Ida" --role investigator --key svpk1…
-              sarah-vault demo          # the whole story on sample data
+              sarah-vault --identity ada.id member add \\
+                  --name "Ida" --role investigator --key svpk1…
 
             The passphrase comes from --passphrase-file, the SARAH_VAULT_PASSPHRASE variable, \
             or a prompt on the terminal; never from the command line.
