@@ -13,6 +13,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         let path =
             dir ?? (NSTemporaryDirectory() + "sarah-vault-demo-" + String(UInt32.random(in: 0...UInt32.max), radix: 16))
-        try DemoStory(directory: path) { Output.line($0) }.run()
+        let command = CommandLine.arguments.first.map { $0.contains("/") ? $0 : "sarah-vault" } ?? "sarah-vault"
+        try DemoStory(directory: path, command: command) { Output.line($0) }.run()
     }
 }

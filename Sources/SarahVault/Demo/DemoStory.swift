@@ -5,10 +5,13 @@ import Foundation
 /// goes around the library, the way an attacker with `sqlite3` would.
 public struct DemoStory {
     let directory: String
+    let command: String
     let say: (String) -> Void
 
-    public init(directory: String, say: @escaping (String) -> Void) {
+    /// `command` is how the reader runs the tool (the path of the binary that runs the demo).
+    public init(directory: String, command: String = "sarah-vault", say: @escaping (String) -> Void) {
         self.directory = directory
+        self.command = command
         self.say = say
     }
 
@@ -204,7 +207,7 @@ public struct DemoStory {
         say("\nThe lesson of the bag: the laptop had a login, the papers had nothing. Here every case is")
         say("encrypted under its own key, only the people entitled hold it, and every access is in a")
         say("signed log an auditor can check without reading a word. Files: \(directory)")
-        say("Try: sarah-vault --vault \(vaultPath) --identity \(directory)/olga-officer.id audit log")
+        say("Try: \(command) --vault \(vaultPath) --identity \(directory)/olga-officer.id audit log")
         say("     (passphrase: \"demo passphrase\", e.g. SARAH_VAULT_PASSPHRASE='demo passphrase')")
     }
 
