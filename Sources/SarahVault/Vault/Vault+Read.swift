@@ -52,8 +52,22 @@ extension Vault {
                 by: identity, role: myRole, action: AuditAction.readDocument, result: .granted,
                 AuditLog.Subject(caseID: caseID, document: v.document, version: v.version))
         }
-        try reader.read(v, opened: opened) { (p) throws(VaultError) in try sink.write(p) }
-        try sink.commit()
+        do throws(VaultError) {
+            try reader.read(v, opened: opened) { (p) throws(VaultError) in try sink.write(p) }
+            try sink.commit()
+        } catch {
+            // The granted entry above says the read began; this one says it did not complete
+            // (tampered data, or the output failed), so the log does not overstate what left.
+            _ = try? store.writeTransaction { () throws(VaultError) in
+                try log.append(
+                    by: identity, role: myRole, action: AuditAction.readDocument, result: .refused,
+                    AuditLog.Subject(
+                        caseID: caseID, document: v.document, version: v.version,
+                        detail: error.code == .authenticationFailed || error.code == .corrupt
+                            ? "failed=integrity" : "failed=output"))
+            }
+            throw error
+        }
     }
 
     /// Checks a version row against the signed entry that wrote it.
