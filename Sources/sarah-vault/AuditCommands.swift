@@ -18,12 +18,12 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let entries = try global.openVault().auditLog(caseID: caseID)
             if global.json {
-                for e in entries { Output.json(AuditLine(e)) }
+                for e in entries { Output.json(AuditEntryView(e)) }
             } else {
                 Table.print(
                     ["SEQ", "TIME", "ACTOR", "ROLE", "ACTION", "CASE", "DOC", "RESULT", "DETAIL"],
                     entries.map { e in
-                        let l = AuditLine(e)
+                        let l = AuditEntryView(e)
                         return [
                             String(l.seq), l.time, l.actor, l.role, l.action, l.case ?? "-",
                             l.document.map { "\($0)v\(l.version ?? 0)" } ?? "-", l.result, l.detail,
@@ -196,59 +196,5 @@ enum ReviewOutput {
             Output.line(
                 "  \(e.seq)  \(e.local)  \(e.actor) (\(e.role))  \(e.action) \(e.result)  \(e.case ?? "-")\(doc)")
         }
-    }
-}
-
-/// One audit entry as `audit log --json` prints it.
-struct AuditLine: Encodable {
-    var seq: Int64
-    var time: String
-    var actor: String
-    var role: String
-    var action: String
-    var `case`: String?
-    var document: Int64?
-    var version: Int64?
-    var result: String
-    var detail: String
-    var dataHash: String?
-    var keyHash: String?
-
-    enum CodingKeys: String, CodingKey {
-        case seq, time, actor, role, action, `case`, document, version, result, detail, dataHash, keyHash
-    }
-
-    /// Every key of the contract is present in every line (`null` where an entry has none).
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(seq, forKey: .seq)
-        try c.encode(time, forKey: .time)
-        try c.encode(actor, forKey: .actor)
-        try c.encode(role, forKey: .role)
-        try c.encode(action, forKey: .action)
-        try c.encode(self.case, forKey: .case)
-        try c.encode(document, forKey: .document)
-        try c.encode(version, forKey: .version)
-        try c.encode(result, forKey: .result)
-        try c.encode(detail, forKey: .detail)
-        try c.encode(dataHash, forKey: .dataHash)
-        try c.encode(keyHash, forKey: .keyHash)
-    }
-
-    init(_ e: AuditEntry) {
-        seq = e.seq
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        time = formatter.string(from: Date(timeIntervalSince1970: Double(e.timeMillis) / 1000))
-        actor = e.actorKeyID
-        role = e.role?.rawValue ?? "none"
-        action = e.action
-        self.case = e.caseID
-        document = e.document
-        version = e.version
-        result = e.result.name
-        detail = e.detail
-        dataHash = e.dataHash.map { $0.map { String(format: "%02x", $0) }.joined() }
-        keyHash = e.keyHash.map { $0.map { String(format: "%02x", $0) }.joined() }
     }
 }

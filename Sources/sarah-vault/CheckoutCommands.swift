@@ -22,11 +22,13 @@ struct Checkout: ParsableCommand {
             try expires.map { (e) throws(VaultError) in try CheckoutDuration.parse(e) } ?? CheckoutDuration.default
         let m = try global.openVault().checkout(caseID: caseID, documents: doc, expiresIn: duration, to: out)
         if global.json {
-            Output.json(["id": m.id, "case": m.case, "holder": m.holder, "expires": isoTime(m.expires), "package": out])
+            Output.json([
+                "id": m.id, "case": m.case, "holder": m.holder, "expires": Vault.isoTime(m.expires), "package": out,
+            ])
         } else {
             Output.line("checked out case \(m.case) as \(out): \(m.documents.count) document(s), checkout \(m.id)")
             Output.line(
-                "it opens only with your identity, until \(isoTime(m.expires)); return it with 'sarah-vault checkin \(out)'"
+                "it opens only with your identity, until \(Vault.isoTime(m.expires)); return it with 'sarah-vault checkin \(out)'"
             )
         }
     }
@@ -59,7 +61,7 @@ struct Open: ParsableCommand {
             Output.line("case \(m.case)\(m.title.map { " — \($0)" } ?? ""): \(m.documents.count) document(s) in \(dir)")
             for d in m.documents { Output.line("  \(d.name)  v\(d.version)  \(d.size) bytes") }
             Output.line(
-                "valid until \(isoTime(m.expires)); bring edits back with 'sarah-vault checkin \(package) FILE…'")
+                "valid until \(Vault.isoTime(m.expires)); bring edits back with 'sarah-vault checkin \(package) FILE…'")
         }
     }
 }
@@ -159,10 +161,4 @@ struct Lost: ParsableCommand {
         for n in r.notes { Output.line("  - \(n)") }
         if let out { Output.line("written to \(out)") }
     }
-}
-
-func isoTime(_ millis: Int64) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
 }

@@ -298,7 +298,8 @@ extension Vault {
             documents: docs.values.sorted { $0.id < $1.id })
     }
 
-    static func isoTime(_ millis: Int64) -> String {
+    /// A time of the vault (milliseconds since 1970) as ISO 8601 in UTC, to the second.
+    public static func isoTime(_ millis: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
