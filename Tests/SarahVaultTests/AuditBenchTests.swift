@@ -93,7 +93,8 @@ import Testing
             let t = try Self.seconds {
                 report =
                     run == runs - 1
-                    ? try vault.verify() : try AuditVerifier(store: vault.store, vaultID: vault.vaultID).run()
+                    ? try vault.verify()
+                    : try AuditVerifier(store: vault.store, vaultID: vault.vaultID, format: vault.format).run()
             }
             fullCPU = min(fullCPU, Self.cpuSeconds() - cpu)
             fullTime = min(fullTime, t)

@@ -293,8 +293,19 @@ CHUNK = 65536
 TAG = 16
 
 
-def ciphertext_hash(sealed_chunks) -> bytes:
-    return b2b256(b"".join(b2b256(c) for c in sealed_chunks))
+def ciphertext_hash(sealed_chunks, fmt) -> bytes:
+    # §7: H(H(sealed_0) || ... || H(sealed_n-1)); H = SHA-256 in format 2, BLAKE2b-256 in format 1.
+    H = sha256 if fmt == 2 else b2b256
+    return H(b"".join(H(c) for c in sealed_chunks))
+
+
+def detail_value(detail: str, name: str):
+    # §8: space-separated name=value pairs.
+    for pair in detail.split(" "):
+        k, sep, v = pair.partition("=")
+        if sep and k == name:
+            return v
+    return None
 
 
 def open_stream(K: bytes, binding: bytes, sealed_chunks) -> bytes:
@@ -347,10 +358,16 @@ def vault_id_of(db):
     vid = as_bytes(row[0])
     if len(vid) != 16:
         raise FormatError("meta.vault_id is %d bytes" % len(vid))
-    fmt = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
-    if fmt is None or as_bytes(fmt[0]) != b"\x01":
-        raise FormatError("meta.format is not 0x01: %r" % (fmt,))
     return vid
+
+
+def format_of(db):
+    # §5: meta.format is one byte, 0x02 (or 0x01 for a format-1 vault); refuse anything else.
+    fmt = db.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+    value = as_bytes(fmt[0]) if fmt is not None else None
+    if value not in (b"\x01", b"\x02"):
+        raise FormatError("meta.format is neither 0x01 nor 0x02: %r" % (fmt,))
+    return value[0]
 
 
 def load_entries(db, vault_id, upto=None):
@@ -417,6 +434,7 @@ def verify_vault(path, upto=None):
     """Returns (ok, message, root_hex, size)."""
     db = connect(path)
     vault_id = vault_id_of(db)
+    fmt = format_of(db)
     entries, bad = load_entries(db, vault_id, upto)
     if bad:
         return False, "seq %d: %s" % bad, None, len(entries)
@@ -488,7 +506,11 @@ def verify_vault(path, upto=None):
             return False, "%s: %s" % (what, ex), None, n
         if len(chunks) != nchunks:
             return False, "%s: %d chunks stored, row says %s" % (what, len(chunks), nchunks), None, n
-        h = ciphertext_hash(chunks)
+        # §9 step 4: the entry names the format's hash (hash=sha256 in format 2, none in 1).
+        if detail_value(e.detail, "hash") != ("sha256" if fmt == 2 else None):
+            return False, "%s: entry %d names hash %r in a format-%d vault" % (
+                what, entry_seq, detail_value(e.detail, "hash"), fmt), None, n
+        h = ciphertext_hash(chunks, fmt)
         if e.data_hash is None or not hmac.compare_digest(e.data_hash, h):
             return False, "%s: ciphertext hash mismatch (seq %d)" % (what, entry_seq), None, n
         # versions.ciphertext_hash is a convenience copy; §9 does not mention it.

@@ -159,15 +159,22 @@ extension AuditVerifier {
         else {
             throw VaultError(.corrupt, "\(label): its row does not match signed audit entry \(v.entrySeq)")
         }
+        // The signed entry names the digest (format 2: hash=sha256); it must be the vault format's.
+        guard let digest = ChunkDigest.Kind(detailName: e.detailValue("hash")), digest == format.chunkDigest else {
+            throw VaultError(
+                .corrupt,
+                "\(label): signed audit entry \(v.entrySeq) names the hash \(e.detailValue("hash") ?? "blake2b-256"), not the one of a format-\(format.rawValue) vault"
+            )
+        }
         guard rehash else { return false }
         // Chunks are digested on every core, a batch at a time, and the digests hashed in order.
-        let hasher = CiphertextHasher()
+        let hasher = CiphertextHasher(digest)
         var count: Int64 = 0
         var bytes: Int64 = 0
         var pending: [[UInt8]] = []
         func digestPending() {
             let digests = ParallelMap.map(pending) { chunk in
-                chunk.withUnsafeBytes { ChunkedCipher.chunkDigest($0) }
+                chunk.withUnsafeBytes { ChunkDigest(digest, of: $0) }
             }
             for d in digests { hasher.add(digest: d) }
             pending.removeAll(keepingCapacity: true)

@@ -11,6 +11,7 @@
 struct AuditVerifier {
     let store: any VaultStore
     let vaultID: [UInt8]
+    let format: VaultFormat
 
     struct Problem: Sendable, Equatable {
         /// The first bad entry's seq, when the problem is in the log itself.

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Where plaintext to be archived comes from: a file, or bytes in memory (the case record).
 protocol ChunkSource: AnyObject {
@@ -27,35 +28,37 @@ final class BytesSource: ChunkSource {
     }
 }
 
-/// Streams a document through the chunk cipher a batch at a time, with two batches in flight:
-/// while one batch is sealed (or opened) on every core, the caller's thread stores (or writes
-/// out) the previous one. Memory stays at two batches whatever the document's size.
+/// Streams a document through the chunk cipher a batch at a time, with `depth` batches in
+/// flight: while the caller's thread reads the next batch and stores (or writes out) the
+/// oldest, the batches between are sealed (or opened) chunk by chunk by one worker per core
+/// but one; the caller's thread seals too whenever it would otherwise wait. Memory stays at
+/// `depth` batches whatever the document's size, and the caller's thread is the only one that
+/// touches the source, the store and the output.
+///
+/// Why one worker fewer than cores: storing is serial (one SQLite connection) and is the
+/// longest single task, so it must never queue behind sealing for a core; sealing fills every
+/// moment the store leaves free.
 enum ChunkPipeline {
+    /// Batches in flight: enough that the workers always have a sealed batch's successor to
+    /// work on while the caller stores (8 MiB in all).
+    static let depth = 4
+
+    /// Serial queues, one per core but one, that seal or open the chunks of started batches.
+    static func workers() -> [DispatchQueue] {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return (0..<cores - 1).map { DispatchQueue(label: "sarahvault.chunk-worker.\($0)", qos: .userInitiated) }
+    }
+
     struct Sealed {
         var size: Int64
         var chunks: Int64
         var ciphertextHash: [UInt8]
     }
 
-    /// `@unchecked Sendable` box for handing a batch to the background job: the owner does not
-    /// touch the batch until `group.wait()` returns.
-    private struct Handoff: @unchecked Sendable {
-        let batch: ChunkBatch
-        let key: SecureBytes
-        let binding: [UInt8]
-        let sealing: Bool
-        let lastIndex: UInt64
-    }
-
-    private static func start(_ h: Handoff, in group: DispatchGroup) {
-        DispatchQueue.global(qos: .userInitiated).async(group: group) {
-            h.batch.process(sealing: h.sealing, key: h.key, binding: h.binding, lastIndex: h.lastIndex)
-        }
-    }
-
-    /// Seals `source` and hands each sealed chunk, in order, to `store`.
+    /// Seals `source` and hands each sealed chunk, in order, to `store`; the ciphertext hash is
+    /// made with `digest` (the vault format's, `VaultFormat.chunkDigest`).
     static func seal(
-        _ source: any ChunkSource, key: SecureBytes, binding: [UInt8],
+        _ source: any ChunkSource, key: SecureBytes, binding: [UInt8], digest: ChunkDigest.Kind,
         store: (_ index: Int64, _ sealed: UnsafeRawBufferPointer) throws(VaultError) -> Void,
         progress: ((Int64) -> Void)? = nil
     ) throws(VaultError) -> Sealed {
@@ -65,6 +68,7 @@ enum ChunkPipeline {
         let lastIndex = UInt64(count - 1)
         var next: UInt64 = 0
 
+        /// Reads the next batch of plaintext into `b`; false when the source is done.
         func fill(_ b: ChunkBatch) throws(VaultError) -> Bool {
             guard next <= lastIndex else { return false }
             b.firstIndex = next
@@ -73,7 +77,7 @@ enum ChunkPipeline {
                 let expected = next == lastIndex ? Int(size - Int64(lastIndex) * chunkSize) : ChunkedCipher.chunkSize
                 let slot = UnsafeMutableRawBufferPointer(rebasing: b.plainSlot(b.count)[0..<expected])
                 guard try source.fill(slot) == expected else { throw changed() }
-                b.plainLengths[b.count] = expected
+                b.setPlaintextLength(b.count, expected)
                 b.count += 1
                 next += 1
             }
@@ -84,31 +88,37 @@ enum ChunkPipeline {
             }
             return true
         }
+        let workers = workers()
+        func start(_ b: ChunkBatch) {
+            b.start(.seal(digest: digest), key: key, binding: binding, lastIndex: lastIndex, on: workers)
+        }
 
-        let hasher = CiphertextHasher()
-        var current = try ChunkBatch()
-        var other = try ChunkBatch()
-        let group = DispatchGroup()
-        defer { group.wait() }  // never free a batch a worker still uses
-
-        _ = try fill(current)
-        current.process(sealing: true, key: key, binding: binding, lastIndex: lastIndex)
+        let hasher = CiphertextHasher(digest)
+        var ring: [ChunkBatch] = []
+        defer { for b in ring { b.wait() } }  // never let go of the key while a worker uses it
+        for _ in 0..<depth {
+            let b = try ChunkBatch()
+            ring.append(b)
+            guard try fill(b) else { break }
+            start(b)
+        }
         var stored: Int64 = 0
-        while true {
-            let more = try fill(other)
-            if more {
-                start(Handoff(batch: other, key: key, binding: binding, sealing: true, lastIndex: lastIndex), in: group)
-            }
-            for i in 0..<current.count {
-                let sealed = UnsafeRawBufferPointer(rebasing: current.sealedSlot(i)[0..<current.sealedLengths[i]])
-                try store(Int64(current.firstIndex) + Int64(i), sealed)
-                hasher.add(digest: Array(current.digests[i * 32..<(i + 1) * 32]))
-                stored += Int64(current.plainLengths[i])
+        var oldest = 0
+        while ring[oldest].count > 0 {
+            let b = ring[oldest]
+            b.wait()
+            for i in 0..<b.count {
+                try store(Int64(b.firstIndex) + Int64(i), b.ciphertext(i))
+                hasher.add(digest: b.digest(i))
+                stored += Int64(b.plaintext(i).count)
             }
             progress?(stored)
-            guard more else { break }
-            group.wait()
-            swap(&current, &other)
+            if try fill(b) {
+                start(b)
+            } else {
+                b.count = 0
+            }
+            oldest = (oldest + 1) % ring.count
         }
         return Sealed(size: size, chunks: count, ciphertextHash: hasher.finalize())
     }
@@ -118,28 +128,31 @@ enum ChunkPipeline {
     }
 
     /// Opens the stored chunks of version `vid` and hands the plaintext, in order, to
-    /// `output`. A batch's plaintext is released only when every chunk in it has opened.
+    /// `output`. A batch's plaintext is released only when every chunk in it, and every chunk
+    /// before it, has opened.
     static func open(
         key: SecureBytes, binding: [UInt8], what: String, store: any VaultStore, vid: Int64,
         output: (UnsafeRawBufferPointer) throws(VaultError) -> Void
     ) throws(VaultError) {
-        var current = try ChunkBatch()
-        var other = try ChunkBatch()
-        var pending: ChunkBatch?
+        let workers = workers()
+        var ring: [ChunkBatch] = []
+        for _ in 0..<depth { ring.append(try ChunkBatch()) }
+        defer { for b in ring { b.wait() } }
+        var filling = 0  // the batch being filled; the ones after it, in order, are in flight
+        var inFlight = 0
         var sawLast = false
-        let group = DispatchGroup()
-        defer { group.wait() }
 
-        func emit(_ b: ChunkBatch) throws(VaultError) {
+        func emitOldest() throws(VaultError) {
+            let b = ring[(filling + ring.count - inFlight) % ring.count]
+            b.wait()
+            inFlight -= 1
             if let bad = b.failedAt {
                 throw VaultError(
                     .authenticationFailed,
                     "\(what): chunk \(b.firstIndex + UInt64(bad)) does not decrypt: wrong key, or the data was altered, reordered, truncated or moved"
                 )
             }
-            for i in 0..<b.count {
-                try output(UnsafeRawBufferPointer(rebasing: b.plainSlot(i)[0..<b.plainLengths[i]]))
-            }
+            for i in 0..<b.count { try output(b.plaintext(i)) }
         }
 
         try store.forEachChunk(vid: vid) { (index, data, isLast) throws(VaultError) in
@@ -149,28 +162,22 @@ enum ChunkPipeline {
             else {
                 throw VaultError(.corrupt, "\(what): chunk \(index) has an impossible length")
             }
+            let current = ring[filling]
             if current.count == 0 { current.firstIndex = UInt64(index) }
-            let slot = current.sealedSlot(current.count)
-            slot.baseAddress?.copyMemory(from: data.baseAddress!, byteCount: data.count)
-            current.sealedLengths[current.count] = data.count
+            current.sealedSlot(current.count).baseAddress?.copyMemory(from: data.baseAddress!, byteCount: data.count)
+            current.setCiphertextLength(current.count, data.count)
             current.count += 1
             sawLast = isLast
             if current.count == ChunkBatch.capacity || isLast {
-                if let p = pending {
-                    group.wait()
-                    try emit(p)
-                }
-                start(
-                    Handoff(
-                        batch: current, key: key, binding: binding, sealing: false,
-                        lastIndex: isLast ? UInt64(index) : UInt64.max), in: group)
-                pending = current
-                swap(&current, &other)
-                current.count = 0
+                current.start(
+                    .open, key: key, binding: binding, lastIndex: isLast ? UInt64(index) : UInt64.max, on: workers)
+                inFlight += 1
+                filling = (filling + 1) % ring.count
+                if inFlight == ring.count { try emitOldest() }
+                ring[filling].count = 0
             }
         }
-        group.wait()
-        if let p = pending { try emit(p) }
+        while inFlight > 0 { try emitOldest() }
         guard sawLast else {
             throw VaultError(.authenticationFailed, "\(what) is truncated: its final chunk is missing")
         }

@@ -5,6 +5,8 @@ struct DocumentWriter {
     let store: any VaultStore
     let vaultID: [UInt8]
     let log: AuditLog
+    /// How the ciphertext is hashed: the vault format's digest, named in the entry's detail.
+    let digest: ChunkDigest.Kind
 
     struct Written {
         var version: StoredVersion
@@ -27,6 +29,7 @@ struct DocumentWriter {
         let sealed = try ChunkPipeline.seal(
             source, key: key,
             binding: CaseCrypto.chunkBinding(vaultID: vaultID, caseID: caseID, document: document, version: version),
+            digest: digest,
             store: { (index, data) throws(VaultError) in
                 try store.insertChunk(vid: row.vid, index: index, data: data)
                 if index % 512 == 511 { store.startWriteback() }  // every 32 MiB
@@ -40,7 +43,8 @@ struct DocumentWriter {
             AuditLog.Subject(
                 caseID: caseID, document: document, version: version, dataHash: row.ciphertextHash,
                 keyHash: commitment,
-                detail: "kind=\(kind) size=\(row.size) chunks=\(row.chunkCount)" + (note().map { " " + $0 } ?? "")))
+                detail: "kind=\(kind) size=\(row.size) chunks=\(row.chunkCount)"
+                    + (digest.detailName.map { " hash=" + $0 } ?? "") + (note().map { " " + $0 } ?? "")))
         row.entrySeq = entry.seq
         try store.finishVersion(
             vid: row.vid, size: row.size, chunkCount: row.chunkCount, ciphertextHash: row.ciphertextHash,

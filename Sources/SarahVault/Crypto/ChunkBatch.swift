@@ -1,31 +1,52 @@
 internal import CSodium
 import Dispatch
+import Synchronization
 
-/// A batch of consecutive chunks of one stream, sealed or opened on every core at once.
+/// A batch of consecutive chunks of one stream, sealed or opened in the background by the
+/// pipeline's workers, with the owner's thread lending a hand when it waits.
 ///
-/// Chunks are independent (each has its own nonce from its index), so a batch can be spread
-/// over threads with `concurrentPerform`; the order is kept by the buffers' slots. Plaintext
-/// slots live in guarded memory. A batch is owned by one stream; while `process` runs in the
-/// background the owner touches no other part of it (see `ChunkPipeline`).
+/// Chunks are independent (each has its own nonce from its index), so whoever is free claims
+/// the next one with an atomic counter; the order is kept by the buffers' slots. There is one
+/// worker fewer than there are cores: the owner's thread, which stores the sealed chunks, keeps
+/// a core of its own while it has work and seals chunks itself when it would otherwise wait.
+/// Plaintext slots live in guarded memory. A batch is owned by one stream; between `start` and
+/// `wait` the owner touches no part of it except through `wait` (see `ChunkPipeline`), and
+/// whoever claims a chunk touches only that chunk's slot.
 final class ChunkBatch {
     static let capacity = 16  // 1 MiB of plaintext a batch
 
     let plain: SecureBytes
     let sealed: UnsafeMutableRawBufferPointer
-    var plainLengths = [Int](repeating: 0, count: capacity)
-    var sealedLengths = [Int](repeating: 0, count: capacity)
-    var digests = [UInt8](repeating: 0, count: capacity * 32)
-    var failedAt: Int?
+    /// Per slot: the plaintext length, the sealed length, a failure flag and the sealed chunk's
+    /// digest, written by the one worker of that slot.
+    private let slots: UnsafeMutablePointer<Slot>
+    private let group = DispatchGroup()
+    private let claims = Claims()
+    private var job: Job?
     var firstIndex: UInt64 = 0
     var count = 0
+
+    struct Slot {
+        var plainLength = 0
+        var sealedLength = 0
+        var failed = false
+        var digest = ChunkDigest()
+    }
 
     init() throws(VaultError) {
         plain = try SecureBytes(count: Self.capacity * ChunkedCipher.chunkSize)
         sealed = UnsafeMutableRawBufferPointer.allocate(
             byteCount: Self.capacity * ChunkedCipher.sealedChunkSize, alignment: 64)
+        slots = .allocate(capacity: Self.capacity)
+        slots.initialize(repeating: Slot(), count: Self.capacity)
     }
 
-    deinit { sealed.deallocate() }
+    deinit {
+        wait()  // never free memory a worker still writes
+        slots.deinitialize(count: Self.capacity)
+        slots.deallocate()
+        sealed.deallocate()
+    }
 
     func plainSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
         plain.withUnsafeMutableBytes {
@@ -38,92 +59,114 @@ final class ChunkBatch {
             rebasing: sealed[i * ChunkedCipher.sealedChunkSize..<(i + 1) * ChunkedCipher.sealedChunkSize])
     }
 
-    /// Seals (or opens) every chunk of the batch in parallel. `lastIndex` is the index of the
-    /// stream's final chunk. Opening records the first chunk that fails in `failedAt`.
-    func process(sealing: Bool, key: SecureBytes, binding: [UInt8], lastIndex: UInt64) {
-        let job = Job(
-            plain: plain.withUnsafeMutableBytes { $0 }, sealed: sealed, key: key.withPointer { $0 },
-            binding: binding, firstIndex: firstIndex, lastIndex: lastIndex, count: count)
-        let results = Results(inputLengths: Array((sealing ? plainLengths : sealedLengths)[0..<count]))
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            job.run(i, sealing: sealing, results: results)
-        }
-        for i in 0..<count {
-            if sealing {
-                sealedLengths[i] = results.lengths[i]
-            } else {
-                plainLengths[i] = results.lengths[i]
-            }
-            if sealing {
-                digests.replaceSubrange(
-                    i * 32..<(i + 1) * 32, with: UnsafeBufferPointer(start: results.digests[i], count: 32))
-            }
-        }
-        failedAt = results.failures.firstIndex(of: true)
-        results.release()
+    /// The plaintext of slot `i`, as long as it is (after sealing's input or opening's output).
+    func plaintext(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: plainSlot(i)[0..<slots[i].plainLength])
     }
 
-    /// The pointers one `process` call shares with its worker threads.
+    /// The sealed chunk of slot `i`, as long as it is.
+    func ciphertext(_ i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: sealedSlot(i)[0..<slots[i].sealedLength])
+    }
+
+    func digest(_ i: Int) -> ChunkDigest { slots[i].digest }
+
+    /// The length of the plaintext put in slot `i`, before sealing starts.
+    func setPlaintextLength(_ i: Int, _ n: Int) { slots[i].plainLength = n }
+
+    /// The length of the sealed chunk put in slot `i`, before opening starts.
+    func setCiphertextLength(_ i: Int, _ n: Int) {
+        slots[i].sealedLength = n
+        slots[i].failed = false
+    }
+
+    /// The first slot that did not open, once `wait` has returned.
+    var failedAt: Int? { (0..<count).first { slots[$0].failed } }
+
+    /// What a batch's work does to each chunk: seal it and digest the sealed bytes (on the same
+    /// core, while they are still in cache), or open it.
+    enum Work: Sendable {
+        case seal(digest: ChunkDigest.Kind)
+        case open
+    }
+
+    /// Starts `work` on every chunk of the batch on `workers` and returns at once; `wait`
+    /// returns when every chunk is done. `lastIndex` is the index of the stream's final chunk.
+    /// `key` must outlive the batch's work: the pipeline waits for every batch before it lets
+    /// go of the key.
+    func start(_ work: Work, key: SecureBytes, binding: [UInt8], lastIndex: UInt64, on workers: [DispatchQueue]) {
+        precondition(job == nil, "a batch started twice")
+        claims.reset()
+        let job = Job(
+            plain: plain.withUnsafeMutableBytes { $0 }, sealed: sealed, slots: slots, key: key.withPointer { $0 },
+            binding: binding, firstIndex: firstIndex, lastIndex: lastIndex, count: count, work: work)
+        self.job = job
+        let claims = self.claims
+        for worker in workers {
+            worker.async(group: group) { job.drain(claims) }
+        }
+    }
+
+    /// Seals (or opens) the chunks no worker has claimed yet, then waits for the ones they
+    /// have; afterwards the owner may read and refill the batch.
+    func wait() {
+        guard let job else { return }
+        job.drain(claims)
+        group.wait()
+        self.job = nil
+    }
+
+    /// The next unclaimed chunk of a batch. Each index is handed out once (an atomic
+    /// read-modify-write); what a chunk's worker wrote is read by the owner only after the
+    /// dispatch group's `wait`, which orders it.
+    private final class Claims: Sendable {
+        private let next = Atomic<Int>(0)
+        func reset() { next.store(0, ordering: .relaxed) }
+        func claim() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
+    }
+
+    /// The pointers one batch's work items share.
     ///
-    /// `@unchecked Sendable`: each worker touches only slot `i` of the buffers, the key is only
-    /// read, and `process` does not return before every worker has finished.
+    /// `@unchecked Sendable`: whoever claims chunk `i` touches only slot `i` of the buffers and
+    /// of `slots`, the key and binding are only read, and the owner waits for the group before
+    /// it reads a slot, refills the batch, frees it or lets go of the key.
     private struct Job: @unchecked Sendable {
         let plain: UnsafeMutableRawBufferPointer
         let sealed: UnsafeMutableRawBufferPointer
+        let slots: UnsafeMutablePointer<Slot>
         let key: UnsafePointer<UInt8>
         let binding: [UInt8]
         let firstIndex: UInt64
         let lastIndex: UInt64
         let count: Int
+        let work: Work
 
-        func run(_ i: Int, sealing: Bool, results: Results) {
+        func drain(_ claims: Claims) {
+            while true {
+                let i = claims.claim()
+                guard i < count else { return }
+                run(i)
+            }
+        }
+
+        func run(_ i: Int) {
             let index = firstIndex + UInt64(i)
             let nonce = ChunkedCipher.nonce(index: index, final: index == lastIndex)
-            let p = plain.baseAddress! + i * ChunkedCipher.chunkSize
-            let s = sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize
-            let pu = p.assumingMemoryBound(to: UInt8.self)
-            let su = s.assumingMemoryBound(to: UInt8.self)
+            let pu = (plain.baseAddress! + i * ChunkedCipher.chunkSize).assumingMemoryBound(to: UInt8.self)
+            let su = (sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize).assumingMemoryBound(to: UInt8.self)
             var written: UInt64 = 0
-            if sealing {
-                let n = results.lengths[i]
+            switch work {
+            case .seal(let digest):
                 _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    su, &written, pu, UInt64(n), binding, UInt64(binding.count), nil, nonce, key)
-                results.lengths[i] = Int(written)
-            } else {
-                let n = results.lengths[i]
+                    su, &written, pu, UInt64(slots[i].plainLength), binding, UInt64(binding.count), nil, nonce, key)
+                slots[i].sealedLength = Int(written)
+                slots[i].digest = ChunkDigest(digest, of: UnsafeRawBufferPointer(start: su, count: Int(written)))
+            case .open:
                 let rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                    pu, &written, nil, su, UInt64(n), binding, UInt64(binding.count), nonce, key)
-                results.failures[i] = rc != 0
-                results.lengths[i] = rc == 0 ? Int(written) : 0
-                return  // opening needs no digest
+                    pu, &written, nil, su, UInt64(slots[i].sealedLength), binding, UInt64(binding.count), nonce, key)
+                slots[i].failed = rc != 0
+                slots[i].plainLength = rc == 0 ? Int(written) : 0
             }
-            _ = crypto_generichash(results.digests[i], 32, su, written, nil, 0)
-        }
-    }
-
-    /// Per-slot outputs, written by exactly one worker each.
-    private final class Results: @unchecked Sendable {
-        let lengths: UnsafeMutablePointer<Int>
-        let failures: UnsafeMutableBufferPointer<Bool>
-        let digests: [UnsafeMutablePointer<UInt8>]
-
-        init(inputLengths: [Int]) {
-            let count = inputLengths.count
-            lengths = .allocate(capacity: max(count, 1))
-            for (i, n) in inputLengths.enumerated() { lengths[i] = n }
-            failures = .allocate(capacity: max(count, 1))
-            failures.initialize(repeating: false)
-            digests = (0..<max(count, 1)).map { _ in
-                let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
-                p.initialize(repeating: 0, count: 32)
-                return p
-            }
-        }
-
-        func release() {
-            lengths.deallocate()
-            failures.deallocate()
-            for d in digests { d.deallocate() }
         }
     }
 }

@@ -23,14 +23,6 @@ enum ChunkedCipher {
         return n
     }
 
-    /// The digest of one sealed chunk: BLAKE2b-256 of its bytes (ciphertext and tag).
-    static func chunkDigest(_ sealed: UnsafeRawBufferPointer) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        _ = crypto_generichash(
-            &out, 32, sealed.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(sealed.count), nil, 0)
-        return out
-    }
-
     /// The key commitment stored (signed) beside a stream: BLAKE2b-256 keyed with the stream key
     /// over a fixed label. It lets a reader check, before releasing a byte, that the key it
     /// unwrapped is the one the signed writer used.
@@ -45,20 +37,30 @@ enum ChunkedCipher {
     }
 }
 
-/// The hash of a stored stream that an auditor recomputes without a key:
-/// BLAKE2b-256 over the concatenation of every sealed chunk's `chunkDigest`, in order.
-/// Hashing chunk by chunk lets the chunks be digested in parallel (on every core) while the
-/// result still commits to every byte and to the order.
+/// The hash of a stored stream that an auditor recomputes without a key: the vault format's
+/// hash `H` over the concatenation of every sealed chunk's digest `H(sealed_i)`, in order
+/// (BLAKE2b-256 in format 1, SHA-256 in format 2). Hashing chunk by chunk lets the chunks be
+/// digested in parallel (on every core) while the result still commits to every byte and to
+/// the order.
 final class CiphertextHasher {
-    private let outer = Blake2bHasher()
+    let kind: ChunkDigest.Kind
+    private let outer: any IncrementalHash
     private(set) var chunks: Int64 = 0
 
-    func add(digest: [UInt8]) {
-        outer.update(digest)
+    init(_ kind: ChunkDigest.Kind) {
+        self.kind = kind
+        switch kind {
+        case .blake2b256: outer = Blake2bHasher()
+        case .sha256: outer = SHA256Hasher()
+        }
+    }
+
+    func add(digest: ChunkDigest) {
+        digest.withUnsafeBytes { outer.update($0) }
         chunks += 1
     }
 
-    func add(sealed: UnsafeRawBufferPointer) { add(digest: ChunkedCipher.chunkDigest(sealed)) }
+    func add(sealed: UnsafeRawBufferPointer) { add(digest: ChunkDigest(kind, of: sealed)) }
 
     func finalize() -> [UInt8] { outer.finalize() }
 }

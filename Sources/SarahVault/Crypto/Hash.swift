@@ -40,11 +40,38 @@ extension Hash {
     }
 }
 
+/// A hash fed in pieces.
+protocol IncrementalHash: AnyObject {
+    func update(_ bytes: UnsafeRawBufferPointer)
+    func finalize() -> [UInt8]
+}
+
+/// Incremental SHA-256 (`crypto_hash_sha256_init/update/final`).
+final class SHA256Hasher: IncrementalHash {
+    private var state = crypto_hash_sha256_state()
+
+    init() { _ = crypto_hash_sha256_init(&state) }
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        _ = crypto_hash_sha256_update(
+            &state, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
+    }
+
+    func finalize() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        _ = crypto_hash_sha256_final(&state, &out)
+        return out
+    }
+}
+
+@available(*, unavailable)
+extension SHA256Hasher: Sendable {}
+
 /// Incremental BLAKE2b-256.
 ///
 /// `crypto_generichash_state` is 64-byte aligned and not imported into Swift, so the state
 /// lives in raw memory allocated with that alignment and sized by `crypto_generichash_statebytes()`.
-final class Blake2bHasher {
+final class Blake2bHasher: IncrementalHash {
     private let state: UnsafeMutableRawPointer
 
     init() {

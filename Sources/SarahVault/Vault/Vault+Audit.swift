@@ -31,7 +31,8 @@ extension Vault {
     {
         try require(.verifyAuditLog, action: AuditAction.verifyLog)
         let start = sinceCheckpoint ? try verifiedCheckpoint() : nil
-        let report = try AuditVerifier(store: store, vaultID: vaultID).run(from: start, progress: progress)
+        let report = try AuditVerifier(store: store, vaultID: vaultID, format: format).run(
+            from: start, progress: progress)
         let mode = "from=\(report.trustedEntries)"
         // Recording the check must not hide its result: if the log cannot be written (a
         // read-only copy, say) the report still stands.

@@ -13,7 +13,7 @@ extension Vault {
         try store.backup(to: path)
         // Check the copy as an auditor would: every entry, key and ciphertext, without keys.
         let copy = try SQLiteStore(path: path, create: false)
-        let report = try AuditVerifier(store: copy, vaultID: vaultID).run()
+        let report = try AuditVerifier(store: copy, vaultID: vaultID, format: try VaultFormat.load(copy)).run()
         guard report.ok else {
             throw VaultError(
                 .verificationFailed, "the backup at \(path) does not verify: \(report.problems.first ?? "")")
@@ -31,7 +31,7 @@ extension Vault {
         guard let vaultID = try source.meta("vault_id"), vaultID.count == 16 else {
             throw VaultError(.corrupt, "\(backupPath) has no valid vault id")
         }
-        let report = try AuditVerifier(store: source, vaultID: vaultID).run()
+        let report = try AuditVerifier(store: source, vaultID: vaultID, format: try VaultFormat.load(source)).run()
         guard report.ok else {
             throw VaultError(
                 .verificationFailed, "the backup does not verify, so it is not restored: \(report.problems.first ?? "")"

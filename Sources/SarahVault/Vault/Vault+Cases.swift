@@ -42,7 +42,7 @@ extension Vault {
         guard let record = try? JSONEncoder().encode(CaseRecord(title: title, unit: unit)) else {
             throw VaultError(.internalError, "could not encode the case record")
         }
-        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
+        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log, digest: format.chunkDigest)
         let keys = CaseKeys(store: store, log: log)
 
         let documents = try store.writeTransaction { () throws(VaultError) -> [ArchivedDocument]? in
@@ -97,7 +97,7 @@ extension Vault {
         try require(.addDocuments, action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID))
         guard try store.caseRecord(caseID) != nil else { throw unknownCase(caseID, action: AuditAction.addDocument) }
         let sources = try Self.openSources(files)
-        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log)
+        let writer = DocumentWriter(store: store, vaultID: vaultID, log: log, digest: format.chunkDigest)
         let mayAddUnread = myRole == .registrar || myRole == .officer
         // Everything the write depends on — the case key, the names it matches — is read inside
         // the write transaction, so a revoke (key rotation) or another add cannot slip between

@@ -8,6 +8,8 @@ public final class Vault {
     let store: any VaultStore
     let identity: Identity
     let vaultID: [UInt8]
+    /// The vault's format (`meta.format`): how this vault hashes the ciphertext it stores.
+    let format: VaultFormat
     var policy: Policy
     let log: AuditLog
     /// The recovery key made by `create`; nil for a vault opened later. Show it once.
@@ -16,10 +18,13 @@ public final class Vault {
     let me: StoredMember?
     var myRole: Role? { me.flatMap { Role(rawValue: $0.role) } }
 
-    private init(store: any VaultStore, identity: Identity, vaultID: [UInt8], policy: Policy) throws(VaultError) {
+    private init(
+        store: any VaultStore, identity: Identity, vaultID: [UInt8], format: VaultFormat, policy: Policy
+    ) throws(VaultError) {
         self.store = store
         self.identity = identity
         self.vaultID = vaultID
+        self.format = format
         self.policy = policy
         self.log = AuditLog(store: store, vaultID: vaultID)
         let row = try store.members().first { $0.keyID == identity.keyID && $0.removedSeq == nil }
@@ -37,7 +42,7 @@ public final class Vault {
             let recovery = try RecoveryKey.generate()
             try store.writeTransaction { () throws(VaultError) in
                 try store.setMeta("vault_id", vaultID)
-                try store.setMeta("format", [1])
+                try store.setMeta("format", [VaultFormat.current.rawValue])
                 let rosterKey = try Sodium.randomSecret(32)
                 try store.setMeta("recovery_key", recovery.publicBytes)
                 try store.setMeta(
@@ -57,7 +62,8 @@ public final class Vault {
                     rosterKey: rosterKey, action: AuditAction.initVault, by: identity, role: .officer, log: log,
                     keyHash: Hash.sha256(recovery.publicBytes, board.publicKey))
             }
-            let vault = try Vault(store: store, identity: identity, vaultID: vaultID, policy: .default)
+            let vault = try Vault(
+                store: store, identity: identity, vaultID: vaultID, format: .current, policy: .default)
             vault.recoveryKey = recovery
             return vault
         } catch {
@@ -76,7 +82,9 @@ public final class Vault {
         guard let vaultID = try store.meta("vault_id"), vaultID.count == 16 else {
             throw VaultError(.corrupt, "the vault has no valid vault id")
         }
-        return try Vault(store: store, identity: identity, vaultID: vaultID, policy: try loadPolicy(store))
+        return try Vault(
+            store: store, identity: identity, vaultID: vaultID, format: try VaultFormat.load(store),
+            policy: try loadPolicy(store))
     }
 
     /// The policy in force: the vault's own, checked against the signed entry that set it, or

@@ -1,0 +1,42 @@
+internal import CSHA256
+internal import CSodium
+
+/// The 32-byte digest of one sealed chunk, held inline so that a worker computing it
+/// allocates nothing.
+struct ChunkDigest {
+    /// Which hash digests a vault's sealed chunks (see `ChunkedCipher.chunkDigest`).
+    enum Kind: Sendable {
+        /// BLAKE2b-256 (`crypto_generichash`, 32-byte output, no key).
+        case blake2b256
+        /// SHA-256, on the SHA extensions where the processor has them.
+        case sha256
+    }
+
+    /// Whether this processor has the x86 SHA extensions (else SHA-256 is libsodium's).
+    static let sha256Accelerated = sarahvault_sha256_accelerated() == 1
+
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    init() {}
+
+    init(_ kind: Kind, of data: UnsafeRawBufferPointer) {
+        withUnsafeMutableBytes(of: &storage) { out in
+            let o = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let p = data.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            switch kind {
+            case .blake2b256:
+                _ = crypto_generichash(o, 32, p, UInt64(data.count), nil, 0)
+            case .sha256 where Self.sha256Accelerated:
+                sarahvault_sha256(p, data.count, o)
+            case .sha256:
+                _ = crypto_hash_sha256(o, p, UInt64(data.count))
+            }
+        }
+    }
+
+    var bytes: [UInt8] { Swift.withUnsafeBytes(of: storage) { Array($0) } }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        Swift.withUnsafeBytes(of: storage, body)
+    }
+}
