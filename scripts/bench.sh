@@ -15,28 +15,44 @@ export SARAH_VAULT_PASSPHRASE=bench SARAH_VAULT=vault.sarah SARAH_VAULT_IDENTITY
 echo "bench: ${MIB} MiB of random data, best of ${RUNS} runs, in $dir"
 head -c $((MIB * 1048576)) /dev/urandom > doc.bin
 "$SV" keygen --name Bench --out o.id --kdf interactive >/dev/null
-"$SV" init >/dev/null
 age-keygen -o age.key 2>/dev/null
 recipient=$(grep -o 'age1[0-9a-z]*' age.key | head -1)
 
-# run LABEL CMD...: prints "seconds maxrss_kib" of the command
+# run CMD...: prints "seconds maxrss_kib" of the command
 run() { /usr/bin/time -f "%e %M" -o t.txt "$@" >/dev/null; cat t.txt; }
-best() { sort -n | head -1; }
 
-declare -A T M
+# Every timed command starts from the same state: nothing dirty waiting to be written, its own
+# previous output gone, and as much recently freed memory as it will write. The last matters on
+# a virtual machine that hands freed memory back to its host (virtio-balloon free page
+# reporting): the first touch of such memory costs a host page fault per page, several times
+# the cost of the write itself, and would otherwise fall on whichever command ran after a quiet
+# moment. Both tools get the same warm-up, so neither is charged for the machine.
+settle() {
+  rm -f "$@"
+  sync
+  head -c $(((MIB + MIB / 4) * 1048576)) /dev/zero > warm.tmp
+  rm -f warm.tmp
+}
+
 for i in $(seq 1 "$RUNS"); do
-  sync
+  settle doc.age
   read -r t m < <(run age -r "$recipient" -o doc.age doc.bin); echo "$t $m" >> age_enc
-  rm -f doc.age; sync
   # the same, made durable as an archive must be: age, then fsync of its output
+  settle doc.age
   read -r t m < <(run sh -c "age -r '$recipient' -o doc.age doc.bin && sync -d doc.age"); echo "$t $m" >> age_enc_sync
+  # a fresh vault each run, as age writes a fresh file each run
+  rm -f vault.sarah vault.sarah-journal
+  "$SV" init >/dev/null
+  settle
   read -r t m < <(run "$SV" archive doc.bin --diarienummer "BEN 2026/$i" --unit Bench --received 2026-01-01); echo "$t $m" >> sv_arc
-  sync
-  read -r t m < <(run age -d -i age.key -o doc.out doc.age); echo "$t $m" >> age_dec; rm -f doc.out doc.age
+  settle doc.out
+  read -r t m < <(run age -d -i age.key -o doc.out doc.age); echo "$t $m" >> age_dec
+  settle doc.out
   read -r t m < <(run "$SV" read "BEN 2026/$i" --out doc.out); echo "$t $m" >> sv_read
   cmp -s doc.bin doc.out || { echo "bench: read back differs from the original" >&2; exit 1; }
   rm -f doc.out
 done
+declare -A T M
 for k in age_enc age_enc_sync sv_arc age_dec sv_read; do
   T[$k]=$(cut -d' ' -f1 $k | sort -n | head -1)
   M[$k]=$(cut -d' ' -f2 $k | sort -n | tail -1)

@@ -1,5 +1,7 @@
 internal import CSQLite
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The embedded store: one SQLite file with a rollback journal and `synchronous=FULL`, so a committed
 /// transaction (and with it its audit entry) survives a crash or power loss.
@@ -445,13 +447,30 @@ final class SQLiteStore: VaultStore {
 }
 
 extension SQLiteStore {
+    /// Starts writing the file's dirty pages to disk without waiting, so that the commit's
+    /// fsync finds little left to do. Submitting the writes takes milliseconds of the caller's
+    /// time, so it runs on a background queue: the thread that stores chunks is the archive's
+    /// critical path. One request at a time; a request while one runs is dropped (the running
+    /// one covers the file).
     func startWriteback() {
-        let fd = open(db.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        // Writeback is per file, whichever descriptor asks; SYNC_FILE_RANGE_WRITE only starts it.
-        _ = sarahvault_start_writeback(fd)
-        close(fd)
+        let path = db.path
+        guard Self.writebackIdle.withLock({ idle in
+            defer { idle = false }
+            return idle
+        }) else { return }
+        Self.writebackQueue.async {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                // Writeback is per file, whichever descriptor asks; SYNC_FILE_RANGE_WRITE only starts it.
+                _ = sarahvault_start_writeback(fd)
+                close(fd)
+            }
+            Self.writebackIdle.withLock { $0 = true }
+        }
     }
+
+    private static let writebackQueue = DispatchQueue(label: "sarahvault.writeback", qos: .utility)
+    private static let writebackIdle = Mutex(true)
 
     func backup(to path: String) throws(VaultError) {
         if FileManager.default.fileExists(atPath: path) {
