@@ -454,10 +454,12 @@ extension SQLiteStore {
     /// one covers the file).
     func startWriteback() {
         let path = db.path
-        guard Self.writebackIdle.withLock({ idle in
-            defer { idle = false }
-            return idle
-        }) else { return }
+        guard
+            Self.writebackIdle.withLock({ idle in
+                defer { idle = false }
+                return idle
+            })
+        else { return }
         Self.writebackQueue.async {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd >= 0 {
