@@ -167,4 +167,22 @@ rc=$?
 echo "     $(cat roster.txt)"
 check "independent verify exits 1 on a promoted member" [ $rc -eq 1 ]
 
+# ---------------------------------------------------------------- fixtures of every format
+# Vaults written when each format version was fixed: the independent reader verifies them and
+# decrypts both documents as the investigator, byte for byte.
+for FIX in "$HERE"/../Fixtures/format-v*; do
+    v=$(basename "$FIX")
+    cp "$FIX/vault.sarah" "$T/$v.sarah"
+    printf '%s\n' "${v/format-v/format v} fixture" > "$T/$v.pw"
+    check "$v: independent verify" $SV verify "$T/$v.sarah"
+    if $SV decrypt "$T/$v.sarah" "$FIX/investigator.id" "$T/$v.pw" "$T/$v-out" > /dev/null 2> "$T/$v.err"; then
+        for f in report.txt scan.bin; do
+            got=$(ls "$T/$v-out"/FIX_2026_0001/*-v1-"$f" 2>/dev/null | head -1)
+            check "$v: $f decrypted byte for byte" cmp -s "$got" "$FIX/$f"
+        done
+    else
+        bad "$v: independent decrypt: $(cat "$T/$v.err")"
+    fi
+done
+
 finish
