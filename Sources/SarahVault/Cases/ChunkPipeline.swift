@@ -95,7 +95,7 @@ enum ChunkPipeline {
 
         let hasher = CiphertextHasher(digest)
         var ring: [ChunkBatch] = []
-        defer { for b in ring { b.wait() } }  // never let go of the key while a worker uses it
+        defer { for b in ring { b.abandon() } }  // never let go of the key while a worker uses it
         for _ in 0..<depth {
             let b = try ChunkBatch()
             ring.append(b)
@@ -137,7 +137,7 @@ enum ChunkPipeline {
         let workers = workers()
         var ring: [ChunkBatch] = []
         for _ in 0..<depth { ring.append(try ChunkBatch()) }
-        defer { for b in ring { b.wait() } }
+        defer { for b in ring { b.abandon() } }
         var filling = 0  // the batch being filled; the ones after it, in order, are in flight
         var inFlight = 0
         var sawLast = false

@@ -42,7 +42,7 @@ final class ChunkBatch {
     }
 
     deinit {
-        wait()  // never free memory a worker still writes
+        abandon()  // never free memory a worker still writes
         slots.deinitialize(count: Self.capacity)
         slots.deallocate()
         sealed.deallocate()
@@ -116,6 +116,16 @@ final class ChunkBatch {
         self.job = nil
     }
 
+    /// Stops handing out this batch's chunks and waits for the ones already claimed: for a
+    /// stream that failed, whose remaining chunks nobody will use. Does nothing to a batch
+    /// that is not running.
+    func abandon() {
+        guard job != nil else { return }
+        claims.cancel()
+        group.wait()
+        job = nil
+    }
+
     /// The next unclaimed chunk of a batch. Each index is handed out once (an atomic
     /// read-modify-write); what a chunk's worker wrote is read by the owner only after the
     /// dispatch group's `wait`, which orders it.
@@ -123,6 +133,8 @@ final class ChunkBatch {
         private let next = Atomic<Int>(0)
         func reset() { next.store(0, ordering: .relaxed) }
         func claim() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
+        /// Every later claim is past the end (no batch holds anywhere near Int.max / 2 chunks).
+        func cancel() { next.store(Int.max / 2, ordering: .relaxed) }
     }
 
     /// The pointers one batch's work items share.
