@@ -28,6 +28,26 @@ final class BytesSource: ChunkSource {
     }
 }
 
+/// The stored chunks of one stream, in order.
+protocol StoredChunks {
+    /// Calls `body` with each chunk, its index and whether it is the last one stored.
+    func forEachChunk(
+        _ body: (_ index: Int64, _ data: UnsafeRawBufferPointer, _ isLast: Bool) throws(VaultError) -> Void
+    ) throws(VaultError)
+}
+
+/// The chunks of version `vid` in a store.
+struct StoredVersionChunks: StoredChunks {
+    let store: any VaultStore
+    let vid: Int64
+
+    func forEachChunk(
+        _ body: (_ index: Int64, _ data: UnsafeRawBufferPointer, _ isLast: Bool) throws(VaultError) -> Void
+    ) throws(VaultError) {
+        try store.forEachChunk(vid: vid, body)
+    }
+}
+
 /// Streams a document through the chunk cipher a batch at a time, with `depth` batches in
 /// flight: while the caller's thread reads the next batch and stores (or writes out) the
 /// oldest, the batches between are sealed (or opened) chunk by chunk by one worker per core
@@ -59,6 +79,7 @@ enum ChunkPipeline {
     /// made with `digest` (the vault format's, `VaultFormat.chunkDigest`).
     static func seal(
         _ source: any ChunkSource, key: SecureBytes, binding: [UInt8], digest: ChunkDigest.Kind,
+        workers: [DispatchQueue] = workers(),
         store: (_ index: Int64, _ sealed: UnsafeRawBufferPointer) throws(VaultError) -> Void,
         progress: ((Int64) -> Void)? = nil
     ) throws(VaultError) -> Sealed {
@@ -88,7 +109,6 @@ enum ChunkPipeline {
             }
             return true
         }
-        let workers = workers()
         func start(_ b: ChunkBatch) {
             b.start(.seal(digest: digest), key: key, binding: binding, lastIndex: lastIndex, on: workers)
         }
@@ -127,14 +147,14 @@ enum ChunkPipeline {
         VaultError(.io, "the file changed size while it was being archived: nothing was stored")
     }
 
-    /// Opens the stored chunks of version `vid` and hands the plaintext, in order, to
-    /// `output`. A batch's plaintext is released only when every chunk in it, and every chunk
-    /// before it, has opened.
+    /// Opens the stored chunks `chunks` and hands the plaintext, in order, to `output`. A
+    /// batch's plaintext is released only when every chunk in it, and every chunk before it,
+    /// has opened.
     static func open(
-        key: SecureBytes, binding: [UInt8], what: String, store: any VaultStore, vid: Int64,
+        key: SecureBytes, binding: [UInt8], what: String, chunks: some StoredChunks,
+        workers: [DispatchQueue] = workers(),
         output: (UnsafeRawBufferPointer) throws(VaultError) -> Void
     ) throws(VaultError) {
-        let workers = workers()
         var ring: [ChunkBatch] = []
         for _ in 0..<depth { ring.append(try ChunkBatch()) }
         defer { for b in ring { b.abandon() } }
@@ -155,7 +175,7 @@ enum ChunkPipeline {
             for i in 0..<b.count { try output(b.plaintext(i)) }
         }
 
-        try store.forEachChunk(vid: vid) { (index, data, isLast) throws(VaultError) in
+        try chunks.forEachChunk { (index, data, isLast) throws(VaultError) in
             guard !sawLast else { throw VaultError(.corrupt, "\(what): data follows the final chunk") }
             guard data.count >= AEAD.tagBytes, data.count <= ChunkedCipher.sealedChunkSize,
                 isLast || data.count == ChunkedCipher.sealedChunkSize

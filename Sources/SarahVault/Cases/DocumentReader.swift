@@ -37,7 +37,7 @@ struct DocumentReader {
             binding: CaseCrypto.chunkBinding(
                 vaultID: vaultID, caseID: v.caseID, document: v.document, version: v.version),
             what: "document \(v.document) version \(v.version) of case \(v.caseID)",
-            store: store, vid: v.vid,
+            chunks: StoredVersionChunks(store: store, vid: v.vid),
             output: body)
     }
 }

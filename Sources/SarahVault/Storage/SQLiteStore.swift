@@ -100,6 +100,7 @@ final class SQLiteStore: VaultStore {
 
     // MARK: transactions
 
+    @discardableResult
     func writeTransaction<R>(_ body: () throws(VaultError) -> R) throws(VaultError) -> R {
         precondition(!inTransaction, "nested write transaction")
         return try transaction("BEGIN IMMEDIATE", body)

@@ -7,6 +7,7 @@ protocol VaultStore: AnyObject {
     /// Runs `body` in one write transaction that takes the write lock at once (SQLite's
     /// `BEGIN IMMEDIATE`), so that the audit sequence read inside it cannot be raced.
     /// Commits durably when `body` returns; rolls back when it throws.
+    @discardableResult
     func writeTransaction<R>(_ body: () throws(VaultError) -> R) throws(VaultError) -> R
     /// A consistent read snapshot.
     func readTransaction<R>(_ body: () throws(VaultError) -> R) throws(VaultError) -> R
