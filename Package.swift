@@ -24,9 +24,11 @@ let package = Package(
         // SHA-256 on the x86 SHA extensions, for digesting gigabytes of ciphertext (libsodium's
         // SHA-256 is portable C, a third of the speed); elsewhere libsodium's is used.
         .target(name: "CSHA256"),
+        // An SQLite VFS that writes the pages a transaction appends in runs, not one by one.
+        .target(name: "CSQLiteVFS", dependencies: ["CSQLite"]),
         .target(
             name: "SarahVault",
-            dependencies: ["CSodium", "CSQLite", "CSHA256"]
+            dependencies: ["CSodium", "CSQLite", "CSHA256", "CSQLiteVFS"]
         ),
         .executableTarget(
             name: "sarah-vault",

@@ -63,10 +63,13 @@ enum ChunkPipeline {
     /// work on while the caller stores (8 MiB in all).
     static let depth = 4
 
-    /// Serial queues, one per core but one, that seal or open the chunks of started batches.
+    /// Serial queues, one per core but one, that seal or open the chunks of started batches;
+    /// at most seven, as many as the chunks in flight can keep busy.
     static func workers() -> [DispatchQueue] {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return (0..<cores - 1).map { DispatchQueue(label: "sarahvault.chunk-worker.\($0)", qos: .userInitiated) }
+        return (0..<min(cores - 1, 7)).map {
+            DispatchQueue(label: "sarahvault.chunk-worker.\($0)", qos: .userInitiated)
+        }
     }
 
     struct Sealed {

@@ -1,4 +1,5 @@
 internal import CSQLite
+internal import CSQLiteVFS
 
 /// One SQLite connection, in GRDB's pattern: the handle belongs to this class, a failed open
 /// still closes it, `deinit` closes it. Not `Sendable`: one owner at a time.
@@ -6,7 +7,8 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
-    init(path: String, create: Bool, readOnly: Bool = false) throws(VaultError) {
+    /// `coalescing: false` opens the file with SQLite's own VFS (for tests that compare the two).
+    init(path: String, create: Bool, readOnly: Bool = false, coalescing: Bool = true) throws(VaultError) {
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
         if readOnly {
@@ -15,7 +17,10 @@ final class SQLiteDatabase {
             flags |= SQLITE_OPEN_READWRITE
             if create { flags |= SQLITE_OPEN_CREATE }
         }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        // Appended pages are written in runs of up to 112 KiB (CSQLiteVFS), not one page a call.
+        let vfs: UnsafePointer<CChar>? =
+            coalescing && sarahvault_vfs_register() == SQLITE_OK ? sarahvault_vfs_name() : nil
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             if let db { sqlite3_close_v2(db) }
             throw VaultError(.storage, "cannot open the vault at \(path) (\(Self.describe(rc)))")

@@ -1,0 +1,11 @@
+#ifndef SARAHVAULT_VFS_H
+#define SARAHVAULT_VFS_H
+
+/* An SQLite VFS over the default one that gathers the pages a transaction appends to a main
+   database file into writes of up to 112 KiB, instead of one write per page. See
+   coalescing_vfs.c. Registering is idempotent and thread-safe; it returns an SQLite result code.
+   Open a database with it by passing sarahvault_vfs_name() to sqlite3_open_v2. */
+int sarahvault_vfs_register(void);
+const char *sarahvault_vfs_name(void);
+
+#endif
