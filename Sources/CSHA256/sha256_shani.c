@@ -81,6 +81,71 @@ static void blocks(uint32_t state[8], const uint8_t *data, size_t n) {
     _mm_storeu_si128((__m128i *)&state[4], s1);
 }
 
+/* Two independent messages at once, block by block: SHA256RNDS2 has a latency of several
+   cycles but can issue more often, so one message alone leaves the unit idle between rounds.
+   Interleaving a second message's rounds fills those cycles (each lane is exactly `blocks`). */
+#define ROUNDS2(g, wa, wb)                                                                 \
+    do {                                                                                   \
+        const __m128i k = _mm_loadu_si128((const __m128i *)&K[4 * (g)]);                   \
+        __m128i ma = _mm_add_epi32((wa), k), mb = _mm_add_epi32((wb), k);                  \
+        a1 = _mm_sha256rnds2_epu32(a1, a0, ma);                                            \
+        b1 = _mm_sha256rnds2_epu32(b1, b0, mb);                                            \
+        a0 = _mm_sha256rnds2_epu32(a0, a1, _mm_shuffle_epi32(ma, 0x0E));                   \
+        b0 = _mm_sha256rnds2_epu32(b0, b1, _mm_shuffle_epi32(mb, 0x0E));                   \
+    } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks2(uint32_t sa[8], const uint8_t *da, uint32_t sb[8], const uint8_t *db, size_t n) {
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&sa[0]), 0xB1);
+    __m128i a1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&sa[4]), 0x1B);
+    __m128i a0 = _mm_alignr_epi8(t, a1, 8);
+    a1 = _mm_blend_epi16(a1, t, 0xF0);
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&sb[0]), 0xB1);
+    __m128i b1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&sb[4]), 0x1B);
+    __m128i b0 = _mm_alignr_epi8(t, b1, 8);
+    b1 = _mm_blend_epi16(b1, t, 0xF0);
+
+    for (; n > 0; n--, da += 64, db += 64) {
+        const __m128i a0s = a0, a1s = a1, b0s = b0, b1s = b1;
+        __m128i wa0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 0)), swap);
+        __m128i wa1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 16)), swap);
+        __m128i wa2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 32)), swap);
+        __m128i wa3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(da + 48)), swap);
+        __m128i wb0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 0)), swap);
+        __m128i wb1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 16)), swap);
+        __m128i wb2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 32)), swap);
+        __m128i wb3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(db + 48)), swap);
+        ROUNDS2(0, wa0, wb0);  SCHEDULE(wa0, wa1, wa2, wa3); SCHEDULE(wb0, wb1, wb2, wb3);
+        ROUNDS2(1, wa1, wb1);  SCHEDULE(wa1, wa2, wa3, wa0); SCHEDULE(wb1, wb2, wb3, wb0);
+        ROUNDS2(2, wa2, wb2);  SCHEDULE(wa2, wa3, wa0, wa1); SCHEDULE(wb2, wb3, wb0, wb1);
+        ROUNDS2(3, wa3, wb3);  SCHEDULE(wa3, wa0, wa1, wa2); SCHEDULE(wb3, wb0, wb1, wb2);
+        ROUNDS2(4, wa0, wb0);  SCHEDULE(wa0, wa1, wa2, wa3); SCHEDULE(wb0, wb1, wb2, wb3);
+        ROUNDS2(5, wa1, wb1);  SCHEDULE(wa1, wa2, wa3, wa0); SCHEDULE(wb1, wb2, wb3, wb0);
+        ROUNDS2(6, wa2, wb2);  SCHEDULE(wa2, wa3, wa0, wa1); SCHEDULE(wb2, wb3, wb0, wb1);
+        ROUNDS2(7, wa3, wb3);  SCHEDULE(wa3, wa0, wa1, wa2); SCHEDULE(wb3, wb0, wb1, wb2);
+        ROUNDS2(8, wa0, wb0);  SCHEDULE(wa0, wa1, wa2, wa3); SCHEDULE(wb0, wb1, wb2, wb3);
+        ROUNDS2(9, wa1, wb1);  SCHEDULE(wa1, wa2, wa3, wa0); SCHEDULE(wb1, wb2, wb3, wb0);
+        ROUNDS2(10, wa2, wb2); SCHEDULE(wa2, wa3, wa0, wa1); SCHEDULE(wb2, wb3, wb0, wb1);
+        ROUNDS2(11, wa3, wb3); SCHEDULE(wa3, wa0, wa1, wa2); SCHEDULE(wb3, wb0, wb1, wb2);
+        ROUNDS2(12, wa0, wb0);
+        ROUNDS2(13, wa1, wb1);
+        ROUNDS2(14, wa2, wb2);
+        ROUNDS2(15, wa3, wb3);
+        a0 = _mm_add_epi32(a0, a0s); a1 = _mm_add_epi32(a1, a1s);
+        b0 = _mm_add_epi32(b0, b0s); b1 = _mm_add_epi32(b1, b1s);
+    }
+
+    t = _mm_shuffle_epi32(a0, 0x1B);
+    a1 = _mm_shuffle_epi32(a1, 0xB1);
+    _mm_storeu_si128((__m128i *)&sa[0], _mm_blend_epi16(t, a1, 0xF0));
+    _mm_storeu_si128((__m128i *)&sa[4], _mm_alignr_epi8(a1, t, 8));
+    t = _mm_shuffle_epi32(b0, 0x1B);
+    b1 = _mm_shuffle_epi32(b1, 0xB1);
+    _mm_storeu_si128((__m128i *)&sb[0], _mm_blend_epi16(t, b1, 0xF0));
+    _mm_storeu_si128((__m128i *)&sb[4], _mm_alignr_epi8(b1, t, 8));
+}
+
 int sarahvault_sha256_accelerated(void) {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
@@ -91,18 +156,18 @@ int sarahvault_sha256_accelerated(void) {
     return ssse3 && sse41 && sha;
 }
 
-void sarahvault_sha256(const uint8_t *in, size_t len, uint8_t out[32]) {
-    uint32_t state[8] = {
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    };
-    const size_t full = len / 64, rest = len % 64;
-    blocks(state, in, full);
-    /* The padding: 0x80, zeros, and the length in bits as a big-endian u64, in one block or two. */
+static const uint32_t IV[8] = {
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+};
+
+/* The last partial block and the padding -- 0x80, zeros, the length in bits as a big-endian
+   u64, in one block or two -- then the state as the digest's bytes. */
+static void finish(uint32_t state[8], const uint8_t *rest, size_t restLength, uint64_t length, uint8_t out[32]) {
     uint8_t tail[128] = {0};
-    if (rest > 0) memcpy(tail, in + full * 64, rest);
-    tail[rest] = 0x80;
-    const size_t tailBlocks = rest + 9 <= 64 ? 1 : 2;
-    const uint64_t bits = (uint64_t)len * 8;
+    if (restLength > 0) memcpy(tail, rest, restLength);
+    tail[restLength] = 0x80;
+    const size_t tailBlocks = restLength + 9 <= 64 ? 1 : 2;
+    const uint64_t bits = length * 8;
     for (int i = 0; i < 8; i++) tail[tailBlocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
     blocks(state, tail, tailBlocks);
     for (int i = 0; i < 8; i++) {
@@ -113,11 +178,32 @@ void sarahvault_sha256(const uint8_t *in, size_t len, uint8_t out[32]) {
     }
 }
 
+void sarahvault_sha256(const uint8_t *in, size_t len, uint8_t out[32]) {
+    uint32_t state[8];
+    memcpy(state, IV, sizeof state);
+    const size_t full = len / 64;
+    blocks(state, in, full);
+    finish(state, in + full * 64, len % 64, len, out);
+}
+
+void sarahvault_sha256_x2(const uint8_t *a, const uint8_t *b, size_t len, uint8_t outA[32], uint8_t outB[32]) {
+    uint32_t sa[8], sb[8];
+    memcpy(sa, IV, sizeof sa);
+    memcpy(sb, IV, sizeof sb);
+    const size_t full = len / 64;
+    blocks2(sa, a, sb, b, full);
+    finish(sa, a + full * 64, len % 64, len, outA);
+    finish(sb, b + full * 64, len % 64, len, outB);
+}
+
 #else
 
 int sarahvault_sha256_accelerated(void) { return 0; }
 void sarahvault_sha256(const uint8_t *in, size_t len, uint8_t out[32]) {
     (void)in; (void)len; memset(out, 0, 32); /* never called: accelerated() is 0 here */
+}
+void sarahvault_sha256_x2(const uint8_t *a, const uint8_t *b, size_t len, uint8_t outA[32], uint8_t outB[32]) {
+    (void)a; (void)b; (void)len; memset(outA, 0, 32); memset(outB, 0, 32); /* never called either */
 }
 
 #endif

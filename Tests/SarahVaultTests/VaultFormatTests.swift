@@ -50,6 +50,23 @@ import Testing
         #expect(mismatches.isEmpty, "lengths that differ: \(mismatches)")
     }
 
+    /// Two messages hashed at once, their rounds interleaved, give each its own SHA-256.
+    @Test func sha256OfAPairMatchesLibsodium() {
+        var mismatches: [Int] = []
+        for n in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, ChunkedCipher.sealedChunkSize] {
+            let a = Sodium.randomBytes(n)
+            let b = Sodium.randomBytes(n)
+            let (da, db) = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ChunkDigest.pair(.sha256, pa, pb) } }
+            if da.bytes != Hash.sha256(a) || db.bytes != Hash.sha256(b) { mismatches.append(n) }
+        }
+        // Unequal lengths (a stream's last chunk beside a full one) take one at a time.
+        let a = Sodium.randomBytes(ChunkedCipher.sealedChunkSize)
+        let b = Sodium.randomBytes(17)
+        let (da, db) = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ChunkDigest.pair(.sha256, pa, pb) } }
+        #expect(da.bytes == Hash.sha256(a) && db.bytes == Hash.sha256(b))
+        #expect(mismatches.isEmpty, "lengths that differ: \(mismatches)")
+    }
+
     /// The accelerated path is the one taken wherever the processor advertises SHA-NI, so the
     /// comparisons above test it rather than libsodium against itself.
     @Test func theSHAExtensionsAreUsedWhereThereAreAny() throws {

@@ -6,12 +6,13 @@ import Synchronization
 /// pipeline's workers, with the owner's thread lending a hand when it waits.
 ///
 /// Chunks are independent (each has its own nonce from its index), so whoever is free claims
-/// the next one with an atomic counter; the order is kept by the buffers' slots. There is one
+/// the next pair of them with an atomic counter (a pair, so that both digests are computed at
+/// once: `ChunkDigest.pair`); the order is kept by the buffers' slots. There is one
 /// worker fewer than there are cores: the owner's thread, which stores the sealed chunks, keeps
 /// a core of its own while it has work and seals chunks itself when it would otherwise wait.
 /// Plaintext slots live in guarded memory. A batch is owned by one stream; between `start` and
 /// `wait` the owner touches no part of it except through `wait` (see `ChunkPipeline`), and
-/// whoever claims a chunk touches only that chunk's slot.
+/// whoever claims a pair touches only those chunks' slots.
 final class ChunkBatch {
     static let capacity = 16  // 1 MiB of plaintext a batch
 
@@ -139,8 +140,8 @@ final class ChunkBatch {
 
     /// The pointers one batch's work items share.
     ///
-    /// `@unchecked Sendable`: whoever claims chunk `i` touches only slot `i` of the buffers and
-    /// of `slots`, the key and binding are only read, and the owner waits for the group before
+    /// `@unchecked Sendable`: whoever claims a pair touches only its two slots of the buffers
+    /// and of `slots`, the key and binding are only read, and the owner waits for the group before
     /// it reads a slot, refills the batch, frees it or lets go of the key.
     private struct Job: @unchecked Sendable {
         let plain: UnsafeMutableRawBufferPointer
@@ -153,12 +154,29 @@ final class ChunkBatch {
         let count: Int
         let work: Work
 
+        /// Claims chunks two at a time (so that their digests can be computed together) until
+        /// none are left.
         func drain(_ claims: Claims) {
             while true {
-                let i = claims.claim()
-                guard i < count else { return }
+                let pair = claims.claim()
+                guard pair < (count + 1) / 2 else { return }  // (after `cancel`, far past it)
+                let i = 2 * pair
                 run(i)
+                if i + 1 < count {
+                    run(i + 1)
+                    if case .seal(let digest) = work {
+                        (slots[i].digest, slots[i + 1].digest) = ChunkDigest.pair(
+                            digest, sealedBytes(i), sealedBytes(i + 1))
+                    }
+                } else if case .seal(let digest) = work {
+                    slots[i].digest = ChunkDigest(digest, of: sealedBytes(i))
+                }
             }
+        }
+
+        private func sealedBytes(_ i: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(
+                start: sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize, count: slots[i].sealedLength)
         }
 
         func run(_ i: Int) {
@@ -168,11 +186,10 @@ final class ChunkBatch {
             let su = (sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize).assumingMemoryBound(to: UInt8.self)
             var written: UInt64 = 0
             switch work {
-            case .seal(let digest):
+            case .seal:
                 _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
                     su, &written, pu, UInt64(slots[i].plainLength), binding, UInt64(binding.count), nil, nonce, key)
                 slots[i].sealedLength = Int(written)
-                slots[i].digest = ChunkDigest(digest, of: UnsafeRawBufferPointer(start: su, count: Int(written)))
             case .open:
                 let rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
                     pu, &written, nil, su, UInt64(slots[i].sealedLength), binding, UInt64(binding.count), nonce, key)

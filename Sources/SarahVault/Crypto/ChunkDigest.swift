@@ -34,6 +34,24 @@ struct ChunkDigest {
         }
     }
 
+    /// The digests of two sealed chunks: with SHA-256 on the SHA extensions and equal lengths
+    /// (every full chunk), both at once, their rounds interleaved, at nearly twice the speed.
+    static func pair(_ kind: Kind, _ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> (Self, Self) {
+        guard kind == .sha256, sha256Accelerated, a.count == b.count, let pa = a.baseAddress, let pb = b.baseAddress
+        else { return (ChunkDigest(kind, of: a), ChunkDigest(kind, of: b)) }
+        var da = ChunkDigest()
+        var db = ChunkDigest()
+        Swift.withUnsafeMutableBytes(of: &da.storage) { oa in
+            Swift.withUnsafeMutableBytes(of: &db.storage) { ob in
+                sarahvault_sha256_x2(
+                    pa.assumingMemoryBound(to: UInt8.self), pb.assumingMemoryBound(to: UInt8.self), a.count,
+                    oa.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                    ob.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+        return (da, db)
+    }
+
     var bytes: [UInt8] { Swift.withUnsafeBytes(of: storage) { Array($0) } }
 
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
