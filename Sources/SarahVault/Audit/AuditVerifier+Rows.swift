@@ -167,16 +167,24 @@ extension AuditVerifier {
             )
         }
         guard rehash else { return false }
-        // Chunks are digested on every core, a batch at a time, and the digests hashed in order.
+        // Chunks are digested on every core, a batch at a time, two at once (`ChunkDigest.pair`),
+        // and the digests hashed in order.
         let hasher = CiphertextHasher(digest)
         var count: Int64 = 0
         var bytes: Int64 = 0
         var pending: [[UInt8]] = []
         func digestPending() {
-            let digests = ParallelMap.map(pending) { chunk in
-                chunk.withUnsafeBytes { ChunkDigest(digest, of: $0) }
+            let chunks = pending
+            let pairs = ParallelMap.map(Array(stride(from: 0, to: chunks.count, by: 2))) { i in
+                chunks[i].withUnsafeBytes { a in
+                    guard i + 1 < chunks.count else { return [ChunkDigest(digest, of: a)] }
+                    return chunks[i + 1].withUnsafeBytes { b in
+                        let (da, db) = ChunkDigest.pair(digest, a, b)
+                        return [da, db]
+                    }
+                }
             }
-            for d in digests { hasher.add(digest: d) }
+            for d in pairs.joined() { hasher.add(digest: d) }
             pending.removeAll(keepingCapacity: true)
         }
         try store.forEachChunk(vid: v.vid) { (_, data, _) throws(VaultError) in

@@ -4,7 +4,7 @@ internal import CSodium
 /// The 32-byte digest of one sealed chunk, held inline so that a worker computing it
 /// allocates nothing.
 struct ChunkDigest {
-    /// Which hash digests a vault's sealed chunks (see `ChunkedCipher.chunkDigest`).
+    /// Which hash digests a vault's sealed chunks (see `VaultFormat.chunkDigest`).
     enum Kind: Sendable {
         /// BLAKE2b-256 (`crypto_generichash`, 32-byte output, no key).
         case blake2b256

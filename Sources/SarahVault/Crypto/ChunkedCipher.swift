@@ -43,12 +43,9 @@ enum ChunkedCipher {
 /// digested in parallel (on every core) while the result still commits to every byte and to
 /// the order.
 final class CiphertextHasher {
-    let kind: ChunkDigest.Kind
     private let outer: any IncrementalHash
-    private(set) var chunks: Int64 = 0
 
     init(_ kind: ChunkDigest.Kind) {
-        self.kind = kind
         switch kind {
         case .blake2b256: outer = Blake2bHasher()
         case .sha256: outer = SHA256Hasher()
@@ -57,10 +54,7 @@ final class CiphertextHasher {
 
     func add(digest: ChunkDigest) {
         digest.withUnsafeBytes { outer.update($0) }
-        chunks += 1
     }
-
-    func add(sealed: UnsafeRawBufferPointer) { add(digest: ChunkDigest(kind, of: sealed)) }
 
     func finalize() -> [UInt8] { outer.finalize() }
 }
