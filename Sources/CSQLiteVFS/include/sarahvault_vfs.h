@@ -8,4 +8,9 @@
 int sarahvault_vfs_register(void);
 const char *sarahvault_vfs_name(void);
 
+/* Makes SQLite's unix VFS start writeback of each 32 MiB a file grows by, on SQLite's own
+   descriptor (writeback.c). Idempotent and thread-safe; call it before the first connection
+   opens. Returns an SQLite result code. */
+int sarahvault_writeback_install(void);
+
 #endif

@@ -32,7 +32,6 @@ struct DocumentWriter {
             digest: digest,
             store: { (index, data) throws(VaultError) in
                 try store.insertChunk(vid: row.vid, index: index, data: data)
-                if index % 512 == 511 { store.startWriteback() }  // every 32 MiB
             },
             progress: progress)
         row.size = sealed.size

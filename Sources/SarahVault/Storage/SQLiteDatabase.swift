@@ -1,5 +1,4 @@
 internal import CSQLite
-internal import CSQLiteVFS
 
 /// One SQLite connection, in GRDB's pattern: the handle belongs to this class, a failed open
 /// still closes it, `deinit` closes it. Not `Sendable`: one owner at a time.
@@ -7,8 +6,11 @@ final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
 
-    /// `coalescing: false` opens the file with SQLite's own VFS (for tests that compare the two).
-    init(path: String, create: Bool, readOnly: Bool = false, coalescing: Bool = true) throws(VaultError) {
+    /// `coalescing` picks CSQLiteVFS or SQLite's own VFS; nil takes `StorageTuning`'s choice
+    /// (the environment's, else CSQLiteVFS).
+    init(path: String, create: Bool, readOnly: Bool = false, coalescing: Bool? = nil) throws(VaultError) {
+        var tuning = try StorageTuning.current.get()
+        if let coalescing { tuning.coalescing = coalescing }
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
         if readOnly {
@@ -17,9 +19,9 @@ final class SQLiteDatabase {
             flags |= SQLITE_OPEN_READWRITE
             if create { flags |= SQLITE_OPEN_CREATE }
         }
-        // Appended pages are written in runs of up to 112 KiB (CSQLiteVFS), not one page a call.
-        let vfs: UnsafePointer<CChar>? =
-            coalescing && sarahvault_vfs_register() == SQLITE_OK ? sarahvault_vfs_name() : nil
+        // Appended pages are written in runs of up to 112 KiB (CSQLiteVFS), not one page a call,
+        // and a large transaction's writeback starts as it is written (StorageTuning).
+        let vfs = tuning.prepareVFS()
         let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             if let db { sqlite3_close_v2(db) }

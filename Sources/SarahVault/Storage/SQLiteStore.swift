@@ -1,7 +1,5 @@
 internal import CSQLite
-import Dispatch
 import Foundation
-import Synchronization
 
 /// The embedded store: one SQLite file with a rollback journal and `synchronous=FULL`, so a committed
 /// transaction (and with it its audit entry) survives a crash or power loss.
@@ -26,7 +24,7 @@ final class SQLiteStore: VaultStore {
         if create {
             // Files a user creates hold an encrypted archive; keep them private to the owner.
             _ = chmod(path, 0o600)
-            try db.execute("PRAGMA page_size = 16384")
+            try db.execute("PRAGMA page_size = \(try StorageTuning.current.get().pageSize)")
         }
         // A rollback journal, not WAL: a large archive is written once instead of twice (WAL
         // writes every page to the log and again at checkpoint), which halves the cost of a
@@ -448,33 +446,6 @@ final class SQLiteStore: VaultStore {
 }
 
 extension SQLiteStore {
-    /// Starts writing the file's dirty pages to disk without waiting, so that the commit's
-    /// fsync finds little left to do. Submitting the writes takes milliseconds of the caller's
-    /// time, so it runs on a background queue: the thread that stores chunks is the archive's
-    /// critical path. One request at a time; a request while one runs is dropped (the running
-    /// one covers the file).
-    func startWriteback() {
-        let path = db.path
-        guard
-            Self.writebackIdle.withLock({ idle in
-                defer { idle = false }
-                return idle
-            })
-        else { return }
-        Self.writebackQueue.async {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 {
-                // Writeback is per file, whichever descriptor asks; SYNC_FILE_RANGE_WRITE only starts it.
-                _ = sarahvault_start_writeback(fd)
-                close(fd)
-            }
-            Self.writebackIdle.withLock { $0 = true }
-        }
-    }
-
-    private static let writebackQueue = DispatchQueue(label: "sarahvault.writeback", qos: .utility)
-    private static let writebackIdle = Mutex(true)
-
     func backup(to path: String) throws(VaultError) {
         if FileManager.default.fileExists(atPath: path) {
             throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")

@@ -71,11 +71,6 @@ protocol VaultStore: AnyObject {
         throws(VaultError)
     func auditCount() throws(VaultError) -> Int64
 
-    /// Asks the operating system to start writing what has been written so far to disk, without
-    /// waiting: a large archive then overlaps its disk writes with its encryption, and the
-    /// commit's fsync finds little left to do. Purely a performance hint.
-    func startWriteback()
-
     /// A consistent copy of the whole store in a new file.
     func backup(to path: String) throws(VaultError)
 }
