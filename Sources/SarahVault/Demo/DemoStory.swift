@@ -168,7 +168,8 @@ public struct DemoStory {
         line("  and a reminder that losing confidential papers is itself a lex Sarah matter")
 
         step(7, "What a finder of the vault file sees")
-        let raw = (try? Data(contentsOf: URL(fileURLWithPath: vaultPath))) ?? Data()
+        // Through SQLite's own descriptor: this process has the vault open (OpenVaultFiles).
+        let raw = Data(try SQLiteDatabase(path: vaultPath, create: false, readOnly: true).rawFileBytes())
         for secret in ["Greta Exempelsson", "Socialpsykiatri Norr", "Förlorade handlingar", "stödboende"] {
             let found = raw.range(of: Data(secret.utf8)) != nil
             line("\"\(secret)\" in the raw file: \(found ? "FOUND (this would be a bug)" : "no")")

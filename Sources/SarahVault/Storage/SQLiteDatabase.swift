@@ -5,6 +5,8 @@ internal import CSQLite
 final class SQLiteDatabase {
     let handle: OpaquePointer
     let path: String
+    /// The file's device and inode while this connection has it open (`OpenVaultFiles`).
+    private let file: OpenVaultFiles.FileID?
 
     /// `coalescing` picks CSQLiteVFS or SQLite's own VFS; nil takes `StorageTuning`'s choice
     /// (the environment's, else CSQLiteVFS).
@@ -29,12 +31,55 @@ final class SQLiteDatabase {
         }
         handle = db
         self.path = path
+        file = Self.mainFileID(db)
+        if let file { OpenVaultFiles.register(file) }
         sqlite3_extended_result_codes(db, 1)
         // Several people may act on one vault at once: wait for a writer instead of failing.
         sqlite3_busy_timeout(db, 15_000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        sqlite3_close_v2(handle)
+        if let file { OpenVaultFiles.release(file) }
+    }
+
+    /// The main database file's device and inode, from SQLite's own descriptor's point of view:
+    /// `stat` of the path SQLite opened (it was just opened with O_NOFOLLOW, so the name is the
+    /// file, unless it was replaced this instant; then the registry holds the replacement, which
+    /// fails safe: the file layer refuses one more path).
+    private static func mainFileID(_ db: OpaquePointer) -> OpenVaultFiles.FileID? {
+        guard let name = sqlite3_db_filename(db, "main"), name.pointee != 0 else { return nil }
+        return OpenVaultFiles.id(path: String(cString: name))
+    }
+
+    /// The whole file as it lies on disk, read through SQLite's own descriptor (xRead of the
+    /// main database file) inside a read transaction, so the bytes are one consistent state and
+    /// no other descriptor of the vault is opened or closed (see `OpenVaultFiles`). For the demo's
+    /// "what a finder of the file sees".
+    func rawFileBytes() throws(VaultError) -> [UInt8] {
+        try execute("BEGIN")
+        defer { try? execute("COMMIT") }
+        _ = try firstRow("SELECT count(*) FROM sqlite_master")  // takes the shared lock
+        var pointer: UnsafeMutableRawPointer?
+        let rc = sqlite3_file_control(handle, "main", SQLITE_FCNTL_FILE_POINTER, &pointer)
+        guard rc == SQLITE_OK, let file = pointer?.assumingMemoryBound(to: sqlite3_file.self),
+            let methods = file.pointee.pMethods
+        else { throw error(rc == SQLITE_OK ? SQLITE_ERROR : rc) }
+        var size: sqlite3_int64 = 0
+        let sized = methods.pointee.xFileSize(file, &size)
+        guard sized == SQLITE_OK, size >= 0, size <= Int.max else { throw error(sized) }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = Int32(min(1 << 20, bytes.count - offset))
+            let got = bytes.withUnsafeMutableBytes {
+                methods.pointee.xRead(file, $0.baseAddress! + offset, n, Int64(offset))
+            }
+            guard got == SQLITE_OK else { throw error(got) }
+            offset += Int(n)
+        }
+        return bytes
+    }
 
     func execute(_ sql: String) throws(VaultError) {
         var errmsg: UnsafeMutablePointer<CChar>?

@@ -10,21 +10,23 @@ final class SQLiteStore: VaultStore {
 
     /// Opens an existing vault, or creates one when `create` is set (and the file is absent).
     init(path: String, create: Bool) throws(VaultError) {
-        let exists = FileManager.default.fileExists(atPath: path)
-        if create && exists {
-            throw VaultError(
-                .alreadyExists, "a vault already exists at \(path)", hints: ["choose another --vault path"])
-        }
-        if !create && !exists {
+        if create {
+            // Private from the first byte: the file is made here, mode 0600, exclusively, before
+            // SQLite opens it (SQLite gives its journal the same mode). No connection can have a
+            // file open that did not exist, so this descriptor's close drops no one's locks.
+            try Self.createPrivateFile(
+                path, exists: "a vault already exists at \(path)", hint: "choose another --vault path")
+        } else if !FileManager.default.fileExists(atPath: path) {
             throw VaultError(
                 .notFound, "no vault at \(path)",
                 hints: ["create one with 'sarah-vault init', or point --vault / SARAH_VAULT at it"])
         }
-        db = try SQLiteDatabase(path: path, create: create)
-        if create {
-            // Files a user creates hold an encrypted archive; keep them private to the owner.
-            _ = chmod(path, 0o600)
-            try db.execute("PRAGMA page_size = \(try StorageTuning.current.get().pageSize)")
+        do throws(VaultError) {
+            db = try SQLiteDatabase(path: path, create: create)
+            if create { try db.execute("PRAGMA page_size = \(try StorageTuning.current.get().pageSize)") }
+        } catch {
+            if create { unlink(path) }
+            throw error
         }
         // A rollback journal, not WAL: a large archive is written once instead of twice (WAL
         // writes every page to the log and again at checkpoint), which halves the cost of a
@@ -447,17 +449,27 @@ final class SQLiteStore: VaultStore {
 
 extension SQLiteStore {
     func backup(to path: String) throws(VaultError) {
-        if FileManager.default.fileExists(atPath: path) {
-            throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
-        }
+        try Self.createPrivateFile(path, exists: "\(path) already exists: refusing to overwrite it", hint: nil)
         do throws(VaultError) {
             try db.backup(to: path)
-            _ = chmod(path, 0o600)
         } catch {
             unlink(path)
             unlink(path + "-journal")
             throw error
         }
+    }
+
+    /// Makes an empty file at `path`, mode 0600 from its first byte, failing if anything (a
+    /// file, a symbolic link) is already there; SQLite then opens it as a new, empty database.
+    private static func createPrivateFile(_ path: String, exists: String, hint: String?) throws(VaultError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            if code == EEXIST { throw VaultError(.alreadyExists, exists, hints: hint.map { [$0] } ?? []) }
+            throw VaultError(.io, "cannot create \(path): \(String(cString: strerror(code)))")
+        }
+        // The umask may narrow 0600 further; nothing widens it.
+        close(fd)
     }
 }
 
