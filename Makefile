@@ -37,6 +37,7 @@ interop: build
 bench: release
 	@./scripts/ensure-deps.sh $(BENCH_PKGS) hyperfine
 	./scripts/bench.sh
+	SWIFT="$(SWIFT)" ./scripts/bench-parts.sh
 	SWIFT="$(SWIFT)" ./scripts/bench-audit.sh
 
 fuzz: deps

@@ -52,3 +52,15 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
     target.swiftSettings = settings
 }
+
+// `make bench` also builds the tool with SARAH_VAULT_BENCH_SWIFT_CRYPTO=1, in its own scratch
+// directory: SHA-256 of the sealed chunks then comes from swift-crypto (BoringSSL) instead of
+// CSHA256, so the two are timed side by side on the same files (README, "What stayed, and why").
+// Normal builds and the tests never fetch or compile it.
+if Context.environment["SARAH_VAULT_BENCH_SWIFT_CRYPTO"] == "1" {
+    package.dependencies.append(.package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"))
+    for target in package.targets where target.name == "SarahVault" {
+        target.dependencies.append(.product(name: "Crypto", package: "swift-crypto"))
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("SARAH_VAULT_SWIFT_CRYPTO")]
+    }
+}

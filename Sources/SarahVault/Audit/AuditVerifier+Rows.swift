@@ -168,37 +168,73 @@ extension AuditVerifier {
         }
         guard rehash else { return false }
         // Chunks are digested on every core, a batch at a time, two at once (`ChunkDigest.pair`),
-        // and the digests hashed in order.
+        // and the digests hashed in order. Each chunk is copied once, from SQLite's pages into a
+        // slot of `batch` that is reused for the whole document (no allocation per chunk).
         let hasher = CiphertextHasher(digest)
+        let batch = ChunkSlots(count: Self.chunksPerBatch)
+        defer { batch.release() }
+        var filled = 0
         var count: Int64 = 0
         var bytes: Int64 = 0
-        var pending: [[UInt8]] = []
-        func digestPending() {
-            let chunks = pending
-            let pairs = ParallelMap.map(Array(stride(from: 0, to: chunks.count, by: 2))) { i in
-                chunks[i].withUnsafeBytes { a in
-                    guard i + 1 < chunks.count else { return [ChunkDigest(digest, of: a)] }
-                    return chunks[i + 1].withUnsafeBytes { b in
-                        let (da, db) = ChunkDigest.pair(digest, a, b)
-                        return [da, db]
-                    }
-                }
+        func digestFilled() {
+            let n = filled
+            let pairs = ParallelMap.map(Array(stride(from: 0, to: n, by: 2))) { i in
+                guard i + 1 < n else { return [ChunkDigest(digest, of: batch[i])] }
+                let (da, db) = ChunkDigest.pair(digest, batch[i], batch[i + 1])
+                return [da, db]
             }
             for d in pairs.joined() { hasher.add(digest: d) }
-            pending.removeAll(keepingCapacity: true)
+            filled = 0
         }
-        try store.forEachChunk(vid: v.vid) { (_, data, _) throws(VaultError) in
-            pending.append([UInt8](data))
+        try store.forEachChunk(vid: v.vid) { (_, length) throws(VaultError) in
+            // Every slot asked for so far has been filled: a full batch is ready.
+            if filled == Self.chunksPerBatch { digestFilled() }
+            defer { filled += 1 }
             count += 1
-            bytes += Int64(data.count)
-            if pending.count == Self.chunksPerBatch { digestPending() }
+            bytes += Int64(length)
+            return batch.slot(filled, length: length)
         }
-        digestPending()
+        digestFilled()
         report.bytesHashed += bytes
         guard hasher.finalize() == e.dataHash, count == v.chunkCount else {
             throw VaultError(
                 .corrupt, "\(label): the stored ciphertext does not match the hash signed in audit entry \(v.entrySeq)")
         }
         return true
+    }
+}
+
+/// The verifier's reusable chunk buffers: `count` slots, each grown to the longest chunk it has
+/// held and never shrunk, so digesting a document allocates a handful of times, not per chunk.
+///
+/// `@unchecked Sendable`: the slots are written only by the storage read on the calling thread,
+/// between batches, and read by the digest workers only inside `ParallelMap.map`, which returns
+/// when every worker is done; no slot is written while a batch is being digested.
+private final class ChunkSlots: @unchecked Sendable {
+    private var buffers: [UnsafeMutableRawBufferPointer]
+    private var lengths: [Int]
+
+    init(count: Int) {
+        buffers = Array(repeating: UnsafeMutableRawBufferPointer(start: nil, count: 0), count: count)
+        lengths = Array(repeating: 0, count: count)
+    }
+
+    /// Slot `i`, exactly `length` bytes long, for the store to fill.
+    func slot(_ i: Int, length: Int) -> UnsafeMutableRawBufferPointer {
+        if buffers[i].count < length {
+            buffers[i].deallocate()
+            buffers[i] = .allocate(byteCount: length, alignment: 16)
+        }
+        lengths[i] = length
+        return UnsafeMutableRawBufferPointer(rebasing: buffers[i][0..<length])
+    }
+
+    subscript(i: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffers[i][0..<lengths[i]])
+    }
+
+    func release() {
+        for b in buffers { b.deallocate() }
+        buffers = []
     }
 }

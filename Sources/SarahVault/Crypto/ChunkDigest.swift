@@ -1,5 +1,10 @@
 internal import CSHA256
 internal import CSodium
+import Foundation
+
+#if SARAH_VAULT_SWIFT_CRYPTO
+    internal import Crypto
+#endif
 
 /// The 32-byte digest of one sealed chunk, held inline so that a worker computing it
 /// allocates nothing.
@@ -12,8 +17,30 @@ struct ChunkDigest {
         case sha256
     }
 
-    /// Whether this processor has the x86 SHA extensions (else SHA-256 is libsodium's).
-    static let sha256Accelerated = sarahvault_sha256_accelerated() == 1
+    /// Who computes SHA-256 of the sealed chunks. `csha256` (ours, CSHA256) only where the
+    /// processor has the x86 SHA extensions — its other entry points are stubs that must never
+    /// run, so nothing else can select it; otherwise libsodium's portable C. A benchmark build
+    /// made with SARAH_VAULT_BENCH_SWIFT_CRYPTO=1 (Package.swift) uses swift-crypto's `SHA256`
+    /// instead, so `make bench` can time the two on the same files; SARAH_VAULT_SHA256=libsodium
+    /// forces the portable one.
+    enum SHA256Engine: String, Sendable {
+        case csha256, libsodium
+        case swiftCrypto = "swift-crypto"
+    }
+
+    static let sha256Engine: SHA256Engine = {
+        #if SARAH_VAULT_SWIFT_CRYPTO
+            if ProcessInfo.processInfo.environment["SARAH_VAULT_SHA256"] != "libsodium" { return .swiftCrypto }
+        #endif
+        let accelerated = sarahvault_sha256_accelerated() == 1
+        if ProcessInfo.processInfo.environment["SARAH_VAULT_SHA256"] == "libsodium" || !accelerated {
+            return .libsodium
+        }
+        return .csha256
+    }()
+
+    /// Whether SHA-256 runs on our SHA-extension code (which also digests two chunks at once).
+    static let sha256Accelerated = sha256Engine == .csha256
 
     private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
@@ -26,10 +53,17 @@ struct ChunkDigest {
             switch kind {
             case .blake2b256:
                 _ = crypto_generichash(o, 32, p, UInt64(data.count), nil, 0)
-            case .sha256 where Self.sha256Accelerated:
-                sarahvault_sha256(p, data.count, o)
             case .sha256:
-                _ = crypto_hash_sha256(o, p, UInt64(data.count))
+                switch Self.sha256Engine {
+                case .csha256: sarahvault_sha256(p, data.count, o)
+                case .libsodium: _ = crypto_hash_sha256(o, p, UInt64(data.count))
+                case .swiftCrypto:
+                    #if SARAH_VAULT_SWIFT_CRYPTO
+                        SHA256.hash(data: data).withUnsafeBytes {
+                            o.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 32)
+                        }
+                    #endif
+                }
             }
         }
     }

@@ -170,3 +170,45 @@ extension SQLiteDatabase {
         try destination.execute("PRAGMA journal_mode = DELETE")
     }
 }
+
+extension SQLiteDatabase {
+    /// One open incremental-blob handle on a column, moved from row to row (`sqlite3_blob_reopen`):
+    /// reads copy straight from SQLite's pages into the caller's memory, where a column read of a
+    /// blob spanning several pages would first assemble it in memory of SQLite's own.
+    final class BlobReader {
+        private let database: SQLiteDatabase
+        private let table: String
+        private let column: String
+        private var blob: OpaquePointer?
+
+        init(_ database: SQLiteDatabase, table: String, column: String) {
+            self.database = database
+            self.table = table
+            self.column = column
+        }
+
+        deinit { if let blob { sqlite3_blob_close(blob) } }
+
+        /// Reads the whole value in row `rowid` into `destination`, which must hold exactly its length.
+        func read(rowid: Int64, into destination: UnsafeMutableRawBufferPointer) throws(VaultError) {
+            if let blob {
+                let rc = sqlite3_blob_reopen(blob, rowid)
+                guard rc == SQLITE_OK else { throw database.error(rc) }
+            } else {
+                var opened: OpaquePointer?
+                let rc = sqlite3_blob_open(database.handle, "main", table, column, rowid, 0, &opened)
+                guard rc == SQLITE_OK, let opened else {
+                    if let opened { sqlite3_blob_close(opened) }
+                    throw database.error(rc)
+                }
+                blob = opened
+            }
+            guard let blob, Int(sqlite3_blob_bytes(blob)) == destination.count else {
+                throw VaultError(.corrupt, "a stored chunk is damaged: it is not the length its row says")
+            }
+            guard let base = destination.baseAddress, destination.count > 0 else { return }
+            let rc = sqlite3_blob_read(blob, base, Int32(destination.count), 0)
+            guard rc == SQLITE_OK else { throw database.error(rc) }
+        }
+    }
+}

@@ -328,6 +328,29 @@ final class SQLiteStore: VaultStore {
         }
     }
 
+    func forEachChunk(
+        vid: Int64,
+        copyingInto destination: (_ index: Int64, _ length: Int) throws(VaultError) -> UnsafeMutableRawBufferPointer
+    ) throws(VaultError) {
+        try readTransaction { () throws(VaultError) in
+            // length() of a blob reads its header, not its pages.
+            let s = try db.prepare("SELECT idx, rowid, length(data) FROM chunks WHERE vid = ? ORDER BY idx")
+            try s.bind([.integer(vid)])
+            let reader = SQLiteDatabase.BlobReader(db, table: "chunks", column: "data")
+            var expected: Int64 = 0
+            while try s.step() {
+                let idx = s.value(at: 0).int ?? -1
+                guard idx == expected, let rowid = s.value(at: 1).int, let length = s.value(at: 2).int,
+                    length >= 0, length <= Int32.max
+                else {
+                    throw VaultError(.corrupt, "a stored document is missing chunk \(expected)")
+                }
+                try reader.read(rowid: rowid, into: try destination(idx, Int(length)))
+                expected += 1
+            }
+        }
+    }
+
     // MARK: board summaries
 
     func putBoardKey(keyID: String, sealed: [UInt8]) throws(VaultError) {
