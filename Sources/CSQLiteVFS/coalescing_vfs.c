@@ -16,6 +16,13 @@
  * is within what the VFS contract allows, and a failed write of the buffer is reported by the
  * call that wrote it, as a failed write would have been.
  *
+ * That argument needs a rollback journal and synchronous=FULL: with WAL, appends are not what
+ * recovery ignores, and with synchronous=OFF no sync comes to write the buffer out. So a file
+ * starts in pass-through and holds appends back only after the connection's owner has checked
+ * both settings and said so (SARAHVAULT_FCNTL_COALESCE, from SQLiteStore); any later
+ * journal_mode or synchronous pragma on the connection turns holding back off again, and a
+ * WAL file is refused outright.
+ *
  * Journals and every other file pass straight through. The io_methods are version 1: no WAL
  * shared memory and no memory-mapped I/O on these files (a vault uses neither). */
 #include "sarahvault_vfs.h"
@@ -24,6 +31,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { CAPACITY = 7 * 16384 };
 
@@ -34,6 +42,7 @@ typedef struct File {
     sqlite3_int64 offset;     /* where the buffered bytes go */
     int length;               /* how many are buffered */
     sqlite3_int64 end;        /* the real file's size as far as this connection wrote it */
+    int coalescing;           /* appends are held back: the owner vouched for journal and sync */
 } File;
 
 static sqlite3_vfs *lower;
@@ -69,7 +78,7 @@ static int xRead(sqlite3_file *p, void *out, int amount, sqlite3_int64 offset) {
 
 static int xWrite(sqlite3_file *p, const void *data, int amount, sqlite3_int64 offset) {
     File *f = (File *)p;
-    if (f->buffer != NULL && amount > 0 && amount <= CAPACITY) {
+    if (f->buffer != NULL && f->coalescing && amount > 0 && amount <= CAPACITY) {
         if (f->length > 0 && offset == f->offset + f->length && f->length + amount <= CAPACITY) {
             memcpy(f->buffer + f->length, data, (size_t)amount);
             f->length += amount;
@@ -144,7 +153,23 @@ static int xCheckReservedLock(sqlite3_file *p, int *out) {
 static int xFileControl(sqlite3_file *p, int op, void *arg) {
     File *f = (File *)p;
     const int rc = flush(f);
-    return rc != SQLITE_OK ? rc : REAL(f)->xFileControl(f->real, op, arg);
+    if (rc != SQLITE_OK) return rc;
+    if (op == SARAHVAULT_FCNTL_COALESCE) {
+        int *value = (int *)arg;
+        if (f->buffer == NULL) return SQLITE_NOTFOUND; /* not a main database file */
+        if (*value >= 0) f->coalescing = *value != 0;
+        *value = f->coalescing;
+        return SQLITE_OK;
+    }
+    if (op == SQLITE_FCNTL_PRAGMA) {
+        /* arg: { error message, pragma name, value or NULL }. A change to either setting the
+           crash argument rests on ends coalescing until the owner checks again. */
+        char **args = (char **)arg;
+        if (args[1] != NULL && args[2] != NULL &&
+            (strcasecmp(args[1], "journal_mode") == 0 || strcasecmp(args[1], "synchronous") == 0))
+            f->coalescing = 0;
+    }
+    return REAL(f)->xFileControl(f->real, op, arg);
 }
 
 static int xSectorSize(sqlite3_file *p) { return REAL((File *)p)->xSectorSize(((File *)p)->real); }
@@ -162,6 +187,8 @@ static int xOpen(sqlite3_vfs *self, const char *name, sqlite3_file *p, int flags
     (void)self;
     File *f = (File *)p;
     memset(f, 0, sizeof(File));
+    f->base.pMethods = NULL;
+    if (flags & SQLITE_OPEN_WAL) return SQLITE_CANTOPEN; /* see above: rollback journals only */
     f->real = (sqlite3_file *)((char *)p + ((sizeof(File) + 15) & ~(size_t)15));
     int rc = lower->xOpen(lower, name, f->real, flags, outFlags);
     if (rc != SQLITE_OK) {

@@ -13,6 +13,7 @@ import Testing
         try db.execute("PRAGMA page_size = 16384")
         try db.execute("PRAGMA journal_mode = DELETE")
         try db.execute("PRAGMA synchronous = FULL")
+        db.setCoalescing(true)
         try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
         try db.execute("BEGIN IMMEDIATE")
         for i in 0..<120 {
@@ -64,6 +65,7 @@ import Testing
             let path = dir.path("v.db")
             let writer = try SQLiteDatabase(path: path, create: true)
             try writer.execute("PRAGMA page_size = 16384; CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+            #expect(writer.setCoalescing(true))
             let reader = try SQLiteDatabase(path: path, create: false)
             for round in 0..<3 {
                 try writer.execute("BEGIN IMMEDIATE")
@@ -77,6 +79,43 @@ import Testing
                 #expect(rows.allSatisfy { $0[1].bytes == Self.blob(Int($0[0].int ?? -1), 65552) })
             }
             #expect(try reader.firstRow("PRAGMA integrity_check")?.first?.string == "ok")
+        }
+    }
+
+    /// Its crash argument needs a rollback journal and synchronous=FULL: it holds nothing back
+    /// until the owner has vouched for both, stops when either is changed, and refuses WAL.
+    @Test func itCoalescesOnlyWithARollbackJournalAndFullSync() throws {
+        try withTemporaryDirectory { dir in
+            let db = try SQLiteDatabase(path: dir.path("v.db"), create: true, coalescing: true)
+            #expect(db.setCoalescing(nil) == false, "coalescing before anyone checked the settings")
+            #expect(db.setCoalescing(true))
+            for pragma in ["synchronous = NORMAL", "synchronous = OFF", "journal_mode = MEMORY", "journal_mode = OFF"] {
+                #expect(db.setCoalescing(true))
+                try db.execute("PRAGMA \(pragma)")
+                #expect(db.setCoalescing(nil) == false, "still coalescing after PRAGMA \(pragma)")
+            }
+            // WAL needs a -wal file, which the VFS will not open: the switch fails, nothing changes.
+            try db.execute("PRAGMA journal_mode = DELETE")
+            let mode = try? db.firstRow("PRAGMA journal_mode = WAL")?.first?.string
+            #expect(mode != "wal")
+            try db.execute("CREATE TABLE t(x)")
+            #expect(try db.firstRow("PRAGMA journal_mode")?.first?.string != "wal")
+            // SQLite's own VFS has no such switch.
+            let own = try SQLiteDatabase(path: dir.path("own.db"), create: true, coalescing: false)
+            #expect(own.setCoalescing(true) == false)
+        }
+    }
+
+    /// The vault store checks both settings itself and only then turns coalescing on.
+    @Test func theVaultStoreTurnsItOnAfterCheckingTheSettings() throws {
+        try withTemporaryDirectory { dir in
+            let created = try SQLiteStore(path: dir.path("v.sarah"), create: true)
+            #expect(created.isCoalescing)
+            let opened = try SQLiteStore(path: dir.path("v.sarah"), create: false)
+            #expect(opened.isCoalescing)
+            // A bare connection that checked nothing holds nothing back.
+            let bare = try SQLiteDatabase(path: dir.path("v.sarah"), create: false, coalescing: true)
+            #expect(bare.setCoalescing(nil) == false)
         }
     }
 }

@@ -8,6 +8,12 @@
 int sarahvault_vfs_register(void);
 const char *sarahvault_vfs_name(void);
 
+/* sqlite3_file_control(db, "main", SARAHVAULT_FCNTL_COALESCE, &v) with an int v: 1 lets the main
+   database file hold appends back (only once the connection is known to use a rollback journal
+   and synchronous=FULL), 0 stops it, -1 only asks; v is set to the state. SQLITE_NOTFOUND on a
+   connection that does not use this VFS. */
+#define SARAHVAULT_FCNTL_COALESCE 0x53560001
+
 /* Makes SQLite's unix VFS start writeback of each 32 MiB a file grows by, on SQLite's own
    descriptor (writeback.c). Idempotent and thread-safe; call it before the first connection
    opens. Returns an SQLite result code. */

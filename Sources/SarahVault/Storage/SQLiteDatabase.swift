@@ -1,4 +1,5 @@
 internal import CSQLite
+internal import CSQLiteVFS
 
 /// One SQLite connection, in GRDB's pattern: the handle belongs to this class, a failed open
 /// still closes it, `deinit` closes it. Not `Sendable`: one owner at a time.
@@ -41,6 +42,15 @@ final class SQLiteDatabase {
     deinit {
         sqlite3_close_v2(handle)
         if let file { OpenVaultFiles.release(file) }
+    }
+
+    /// Lets CSQLiteVFS hold appended pages back on this connection (or stops it); returns whether
+    /// it now does. False on a connection with SQLite's own VFS. Only for a connection whose
+    /// caller has checked it uses a rollback journal and synchronous=FULL (coalescing_vfs.c).
+    @discardableResult
+    func setCoalescing(_ on: Bool?) -> Bool {
+        var value: Int32 = on.map { $0 ? 1 : 0 } ?? -1
+        return sqlite3_file_control(handle, "main", SARAHVAULT_FCNTL_COALESCE, &value) == SQLITE_OK && value == 1
     }
 
     /// The main database file's device and inode, from SQLite's own descriptor's point of view:
