@@ -131,7 +131,9 @@ extension PersonnummerTests {
         .init(text: "640823/3234", why: "slash separator"),
         .init(text: "640823.3234", why: "dot separator"),
         .init(text: "640823--3234", why: "two separators"),
-        .init(text: "640823\u{2013}3234", why: "en dash separator"),
+        // (An en dash, and every other Unicode dash, is a `-`: PersonnummerUnicodeTests.)
+        .init(text: "640823\u{2013}\u{2013}3234", why: "two en dashes"),
+        .init(text: "640823\u{00A0}3234", why: "no-break space separator (a space)"),
         .init(text: "640823_3234", why: "underscore separator"),
     ]
 

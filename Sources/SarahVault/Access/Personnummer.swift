@@ -7,13 +7,20 @@
 ///   `YYYYMMDD+NNNC`, `YYYYMMDDNNNC` (12 digits). `+` marks a person who has turned 100; the
 ///   12-digit form normally has no `+`, but it is accepted there too (the guard errs on the
 ///   side of refusing).
-/// - **Separators.** Exactly one ASCII `-` or `+`, or none. A space (`640823 3234`), a slash,
-///   a dot, an en dash or two separators are *not* recognised: accepting spaces would flag
-///   ordinary groups of numbers (and spaced phone numbers) far more often than it would catch
-///   a real number written that way.
-/// - **Boundaries.** The number must not be preceded or followed by an ASCII digit: a 10-digit
-///   window inside a 14-digit number is not a personnummer. Letters and punctuation around it
-///   are fine (`pnr:6408233234,` is detected).
+/// - **Text, before matching** (`PersonnummerText`): every decimal digit of any script
+///   (General Category Nd: fullwidth `６`, Arabic-Indic `٦`, …) counts as that ASCII digit;
+///   every dash (Pd: hyphen, non-breaking hyphen U+2011, en and em dash, …) and U+2212 MINUS
+///   SIGN counts as `-`; every space separator (Zs) as a space; invisible format characters
+///   (Cf: zero-width space U+200B, U+200C, U+200D, word joiner U+2060, U+FEFF, soft hyphen
+///   U+00AD, bidi controls) are removed; any other character is replaced by its NFKC form
+///   (fullwidth `＋` is `+`). So `６４０８２３‑３２３４` and `640823\u{200B}3234` are found.
+/// - **Separators.** Exactly one `-` or `+` (after the folding above), or none. A space
+///   (`640823 3234`), a slash, a dot or two separators are *not* recognised: accepting spaces
+///   would flag ordinary groups of numbers (and spaced phone numbers) far more often than it
+///   would catch a real number written that way.
+/// - **Boundaries.** The number must not be preceded or followed by a digit (of any script):
+///   a 10-digit window inside a 14-digit number is not a personnummer. Letters and punctuation
+///   around it are fine (`pnr:6408233234,` is detected).
 /// - **Date.** Month 01–12, day 01 up to the last day of that month. Samordningsnummer carry
 ///   day + 60 (61–91); the underlying date must exist in the same way.
 ///   - 12 digits: the century must be 18, 19 or 20 and the full date must exist
@@ -26,8 +33,9 @@
 /// - **Check digit.** Luhn over the nine digits `YYMMDDNNN` (the century is not included):
 ///   weights 2,1,2,1,…, summing the digits of each product; check = (10 − sum mod 10) mod 10.
 ///
-/// Only ASCII digits are considered, so the byte scanner works on UTF-8 and on any
-/// ASCII-compatible 8-bit encoding (Latin-1, Windows-1252); UTF-16 text is not recognised.
+/// Strings are read as Unicode text. Streams (`PersonnummerScanner`) are read as UTF-8 —
+/// bytes that are not UTF-8 are boundaries, so an ASCII-compatible 8-bit encoding (Latin-1,
+/// Windows-1252) is scanned for its ASCII digits — or as UTF-16 LE/BE when asked.
 public enum Personnummer {
     /// Whether a valid number is a personnummer or a samordningsnummer (day + 60).
     public enum Kind: Sendable, Hashable {
@@ -43,9 +51,10 @@ public enum Personnummer {
 
     /// True if `text` contains a personnummer or samordningsnummer anywhere.
     public static func containsPersonnummer(_ text: String) -> Bool {
-        var engine = Engine()
-        for byte in text.utf8 where engine.feed(byte) != nil { return true }
-        return engine.finish() != nil
+        var stream = PersonnummerText(.utf8)
+        stream.feed(text.utf8)
+        stream.finish()
+        return stream.count > 0
     }
 
     /// True if the whole of `candidate` (nothing before or after it) is one valid
@@ -57,15 +66,10 @@ public enum Personnummer {
     /// The kind of number `candidate` is, or `nil` if the whole string is not exactly one valid
     /// personnummer or samordningsnummer.
     public static func kind(of candidate: String) -> Kind? {
-        let bytes = Array(candidate.utf8)
-        guard bytes.count >= 10, bytes.count <= 13 else { return nil }
-        var engine = Engine()
-        var found: [Engine.Hit] = []
-        for byte in bytes {
-            if let hit = engine.feed(byte) { found.append(hit) }
-        }
-        if let hit = engine.finish() { found.append(hit) }
-        guard found.count == 1, let hit = found.first, hit.start == 0, hit.end == bytes.count else {
+        let byteCount = candidate.utf8.count
+        guard byteCount >= 10 else { return nil }
+        let found = hits(in: candidate)
+        guard found.count == 1, let hit = found.first, hit.start == 0, hit.end == byteCount else {
             return nil
         }
         return hit.kind
@@ -73,17 +77,12 @@ public enum Personnummer {
 
     /// Every number in `text`, in order, with its kind.
     public static func matches(in text: String) -> [Match] {
-        var engine = Engine()
-        var hits: [Engine.Hit] = []
-        for byte in text.utf8 {
-            if let hit = engine.feed(byte) { hits.append(hit) }
-        }
-        if let hit = engine.finish() { hits.append(hit) }
+        let hits = hits(in: text)
         guard !hits.isEmpty else { return [] }
 
-        // Hits are byte offsets in increasing order; walk the UTF-8 view once to turn them
-        // into indices. Every hit starts and ends next to an ASCII byte, so these are valid
-        // scalar boundaries.
+        // Hits are UTF-8 offsets in increasing order; walk the UTF-8 view once to turn them
+        // into indices. Every hit starts where a digit's scalar starts and ends where one ends,
+        // so these are valid scalar boundaries.
         let utf8 = text.utf8
         var index = utf8.startIndex
         var position = 0
@@ -105,6 +104,14 @@ public enum Personnummer {
     /// The ranges of every number in `text`, in order.
     public static func findAll(in text: String) -> [Range<String.Index>] {
         matches(in: text).map(\.range)
+    }
+
+    /// Every number in `text` as UTF-8 offsets, in order.
+    static func hits(in text: String) -> [Engine.Hit] {
+        var stream = PersonnummerText(.utf8, collectHits: true)
+        stream.feed(text.utf8)
+        stream.finish()
+        return stream.hits
     }
 
     /// The Luhn check digit for the nine digits `YYMMDDNNN`, or `nil` if `nineDigits` is not
@@ -177,26 +184,27 @@ public enum Personnummer {
     // MARK: - Byte-level matcher
 
     /// A byte-at-a-time matcher shared by the string functions and the streaming scanner. It
-    /// keeps only the current run of digits and, if that run was preceded by `DDDDDD-` or
-    /// `DDDDDDDD-` (or `+`), the previous run — so it needs no look-back into earlier chunks.
+    /// sees folded text (`PersonnummerText`): ASCII digits, `-`, `+`, and anything else as a
+    /// boundary. It keeps only the current run of digits and, if that run was preceded by
+    /// `DDDDDD-` or `DDDDDDDD-` (or `+`), the previous run — so it needs no look-back into
+    /// earlier chunks. Each byte comes with the source offsets of the character it stands for,
+    /// so a hit is reported where it is in the input, whatever the encoding.
     ///
     /// A candidate is decided when a run of digits ends (at a non-digit byte or at the end of
     /// the input): a run of exactly 10 or 12 digits, or a run of exactly 4 digits directly
     /// after a run of exactly 6 or 8 digits and one `-`/`+`.
     struct Engine: Sendable {
         struct Hit: Sendable, Equatable {
-            /// Byte offsets from the start of the input, `start ..< end`.
+            /// Source offsets: from the start of the first digit to the end of the last.
             var start: Int
             var end: Int
             var kind: Kind
         }
 
-        /// Bytes consumed so far.
-        private(set) var offset = 0
-
         private var run = SIMD16<UInt8>()
         private var runLength = 0  // capped at 13 (= "longer than 12")
         private var runStart = 0
+        private var runEnd = 0
         private var runFollowsSeparator = false
 
         private var previous = SIMD16<UInt8>()
@@ -208,16 +216,18 @@ public enum Personnummer {
 
         static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
-        mutating func feed(_ byte: UInt8) -> Hit? {
-            defer { offset += 1 }
+        /// Feeds one folded byte that stands for the input's `start ..< end`.
+        @inline(__always)
+        mutating func feed(_ byte: UInt8, start: Int, end: Int) -> Hit? {
             if Self.isDigit(byte) {
                 if runLength == 0 {
-                    runStart = offset
+                    runStart = start
                     runFollowsSeparator = separatorPending
                     separatorPending = false
                 }
                 if runLength < 12 { run[runLength] = byte &- 0x30 }
                 if runLength < 13 { runLength += 1 }
+                runEnd = end
                 return nil
             }
             if runLength > 0 { return endRun(terminator: byte) }
@@ -226,7 +236,7 @@ public enum Personnummer {
         }
 
         /// Ends the input: a number right at the end has no byte after it to end its run.
-        /// The matcher is then ready for a new, unrelated input (offsets keep counting).
+        /// The matcher is then ready for a new, unrelated input.
         mutating func finish() -> Hit? {
             let hit = runLength > 0 ? endRun(terminator: nil) : nil
             separatorPending = false
@@ -237,7 +247,7 @@ public enum Personnummer {
             var hit: Hit?
             if runLength == 10 || runLength == 12 {
                 if let kind = Personnummer.validate(run, count: runLength, separator: nil) {
-                    hit = Hit(start: runStart, end: offset, kind: kind)
+                    hit = Hit(start: runStart, end: runEnd, kind: kind)
                 }
             } else if runLength == 4, runFollowsSeparator {
                 var combined = previous
@@ -245,7 +255,7 @@ public enum Personnummer {
                 if let kind = Personnummer.validate(
                     combined, count: previousLength + 4, separator: separator)
                 {
-                    hit = Hit(start: previousStart, end: offset, kind: kind)
+                    hit = Hit(start: previousStart, end: runEnd, kind: kind)
                 }
             }
 
@@ -264,69 +274,5 @@ public enum Personnummer {
             runFollowsSeparator = false
             return hit
         }
-    }
-}
-
-/// Scans a byte stream (UTF-8 or another ASCII-compatible encoding) for personnummer and
-/// samordningsnummer, chunk by chunk, with constant memory. A number split across chunks is
-/// found: the scanner carries its state from one `scan` call to the next.
-///
-/// ```swift
-/// var scanner = PersonnummerScanner()
-/// while let chunk = try reader.next() { chunk.withUnsafeBytes { scanner.scan($0) } }
-/// scanner.finish()
-/// if scanner.found { … }
-/// ```
-///
-/// A number is only confirmed once the byte after it has been seen, so a number at the very
-/// end of the stream is reported by `finish()`: `found` is final only after `finish()`.
-/// `found` never turns false again, so a caller may stop early once it is true.
-public struct PersonnummerScanner: Sendable {
-    private var engine = Personnummer.Engine()
-
-    /// Numbers found so far.
-    public private(set) var count = 0
-    /// Byte offset (from the start of the stream) of the first number found, if any — for a
-    /// log line that says where without repeating the number.
-    public private(set) var firstOffset: Int?
-    /// Whether the stream has ended (`finish()` was called).
-    public private(set) var isFinished = false
-
-    public init() {}
-
-    /// True once at least one number has been found.
-    public var found: Bool { count > 0 }
-
-    /// Bytes scanned so far.
-    public var bytesScanned: Int { engine.offset }
-
-    /// Scans the next chunk of the stream. (Scanning after `finish()` starts a new stream whose
-    /// first byte is a boundary; the counts carry on.)
-    public mutating func scan(_ bytes: UnsafeRawBufferPointer) {
-        isFinished = false
-        for byte in bytes { consume(byte) }
-    }
-
-    /// Scans the next chunk of the stream.
-    public mutating func scan(_ bytes: some Sequence<UInt8>) {
-        isFinished = false
-        for byte in bytes { consume(byte) }
-    }
-
-    /// Ends the stream, deciding a number that runs up to its last byte. Idempotent.
-    public mutating func finish() {
-        guard !isFinished else { return }
-        isFinished = true
-        if let hit = engine.finish() { record(hit) }
-    }
-
-    @inline(__always)
-    private mutating func consume(_ byte: UInt8) {
-        if let hit = engine.feed(byte) { record(hit) }
-    }
-
-    private mutating func record(_ hit: Personnummer.Engine.Hit) {
-        if firstOffset == nil { firstOffset = hit.start }
-        count += 1
     }
 }

@@ -1,8 +1,11 @@
 /// A source that scans plaintext for personnummer as it is read (routine 2.3: the person's name
-/// and personnummer must not be on the report). Only text is scanned — a document whose first
-/// chunk holds a NUL byte is taken as binary (a scan, a PDF) — so random bytes are not mistaken
-/// for numbers. A find stops the archive with a clear error unless it was allowed, in which
-/// case the write's audit entry says so.
+/// and personnummer must not be on the report). Only text is scanned: the first chunk (64 KiB)
+/// decides, by `PersonnummerScanner.textEncoding(of:)`, whether the document is UTF-8 (or an
+/// 8-bit encoding), UTF-16 (with or without a byte-order mark) or binary — a scan, a PDF, a
+/// .docx, whose text would have to be extracted first and is not — so random bytes are not
+/// mistaken for numbers. The scan streams chunk by chunk with constant memory; a number cut
+/// by a chunk boundary is found. A find stops the archive with a clear error unless it was
+/// allowed, in which case the write's audit entry says so.
 final class PersonnummerGuardedSource: ChunkSource {
     private let inner: any ChunkSource
     private let allow: Bool
@@ -20,7 +23,11 @@ final class PersonnummerGuardedSource: ChunkSource {
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(VaultError) -> Int {
         let n = try inner.fill(buffer)
         let filled = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-        if isText == nil { isText = !filled.contains(0) }
+        if isText == nil {
+            let encoding = PersonnummerScanner.textEncoding(of: filled)
+            isText = encoding != nil
+            if let encoding { scanner = PersonnummerScanner(encoding: encoding) }
+        }
         guard isText == true else { return n }
         scanner.scan(filled)
         if n < buffer.count { scanner.finish() }
