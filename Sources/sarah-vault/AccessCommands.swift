@@ -203,7 +203,9 @@ struct Summaries: ParsableCommand {
         } else {
             for s in list {
                 Output.line("\(s.case)  received \(s.received)  \(s.status)")
-                for l in s.summary.split(separator: "\n", omittingEmptySubsequences: false) { Output.line("    \(l)") }
+                for l in s.summary.split(separator: "\n", omittingEmptySubsequences: false) {
+                    Output.line("    \(TerminalText.escaped(String(l)))")
+                }
             }
         }
     }

@@ -34,7 +34,9 @@ struct Archive: ParsableCommand {
             Output.json(result)
         } else {
             Output.line("\(result.created ? "created" : "added to") case \(result.case)")
-            for d in result.documents { Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(d.name)") }
+            for d in result.documents {
+                Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(TerminalText.escaped(d.name))")
+            }
         }
     }
 }
@@ -60,7 +62,9 @@ struct Add: ParsableCommand {
             Output.json(result)
         } else {
             Output.line("added to case \(result.case)")
-            for d in result.documents { Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(d.name)") }
+            for d in result.documents {
+                Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(TerminalText.escaped(d.name))")
+            }
         }
     }
 }
@@ -103,11 +107,11 @@ struct Show: ParsableCommand {
         Output.line("case      \(d.case)")
         Output.line("received  \(d.received)")
         Output.line("status    \(d.status)")
-        Output.line("unit      \(d.unit ?? "(sealed: you hold no key to this case)")")
-        Output.line("title     \(d.title ?? (d.access ? "-" : "(sealed)"))")
+        Output.line("unit      \(d.unit.map(TerminalText.escaped) ?? "(sealed: you hold no key to this case)")")
+        Output.line("title     \(d.title.map(TerminalText.escaped) ?? (d.access ? "-" : "(sealed)"))")
         Output.line("keys held by \(d.keyHolders.joined(separator: ", "))")
         for doc in d.documents {
-            Output.line("document \(doc.id)  \(doc.kind)  \(doc.name ?? "(name sealed)")")
+            Output.line("document \(doc.id)  \(doc.kind)  \(doc.name.map(TerminalText.escaped) ?? "(name sealed)")")
             for v in doc.versions {
                 Output.line("  v\(v.version)  \(v.size) bytes  \(v.archived)  by \(v.by)")
             }
@@ -142,7 +146,7 @@ enum Progress {
         return { name, done, total in
             guard total > 64 << 20, done % (64 << 20) == 0 || done == total else { return }
             let pct = total > 0 ? done * 100 / total : 100
-            Output.toStandardError("\r\(name): \(done >> 20) / \(total >> 20) MiB (\(pct)%)")
+            Output.toStandardError("\r\(TerminalText.escaped(name)): \(done >> 20) / \(total >> 20) MiB (\(pct)%)")
         }
     }
 

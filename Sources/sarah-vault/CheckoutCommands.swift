@@ -58,8 +58,12 @@ struct Open: ParsableCommand {
         if global.json {
             Output.json(m)
         } else {
-            Output.line("case \(m.case)\(m.title.map { " — \($0)" } ?? ""): \(m.documents.count) document(s) in \(dir)")
-            for d in m.documents { Output.line("  \(d.name)  v\(d.version)  \(d.size) bytes") }
+            let title = m.title.map { " — " + TerminalText.escaped($0) } ?? ""
+            Output.line("case \(m.case)\(title): \(m.documents.count) document(s) in \(dir)")
+            // The files as written: two documents of one name are `NAME` and `NAME (2)`.
+            for (d, file) in zip(m.documents, Vault.checkoutFileNames(m)) {
+                Output.line("  \(TerminalText.escaped(file))  v\(d.version)  \(d.size) bytes")
+            }
             Output.line(
                 "valid until \(Vault.isoTime(m.expires)); bring edits back with 'sarah-vault checkin \(package) FILE…'")
         }
@@ -82,7 +86,9 @@ struct Checkin: ParsableCommand {
             Output.json(r)
         } else {
             Output.line("checked in: case \(r.case)")
-            for d in r.documents { Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(d.name)") }
+            for d in r.documents {
+                Output.line("  document \(d.id)  v\(d.version)  \(d.size) bytes  \(TerminalText.escaped(d.name))")
+            }
         }
     }
 }

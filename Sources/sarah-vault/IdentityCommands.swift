@@ -189,8 +189,10 @@ struct MemberCommand: ParsableCommand {
 }
 
 enum Table {
+    /// Prints aligned columns; every cell is escaped for the terminal (names, titles and units
+    /// come from other people).
     static func print(_ header: [String], _ rows: [[String]]) {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
         for row in all {
             Output.line(

@@ -37,7 +37,14 @@ struct Roster {
         guard !s.trimmingWhitespace().isEmpty, s.utf8.count <= 200 else {
             throw VaultError(.invalidInput, "\(what) must be 1 to 200 bytes")
         }
-        guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+        // C0, DEL and C1 controls, bidi controls and line separators: none can redraw or
+        // reorder a terminal line when the text is printed (`TerminalText`).
+        guard
+            !s.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control || TerminalText.isBidiControl($0) || $0.value == 0x2028
+                    || $0.value == 0x2029
+            })
+        else {
             throw VaultError(.invalidInput, "\(what) must not contain control characters")
         }
         if Personnummer.containsPersonnummer(s) {

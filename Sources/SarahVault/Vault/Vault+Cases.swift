@@ -77,7 +77,9 @@ extension Vault {
     }
 
     /// Adds documents to an existing case. A file whose name matches a document the acting
-    /// person can see becomes that document's next version; otherwise a new document.
+    /// person can see becomes that document's next version; otherwise a new document. When two
+    /// documents share a name, the name means the first and `NAME (2).EXT` the second, as in a
+    /// checkout (`DocumentName`).
     public func add(
         caseID rawCase: String, files: [String], kind: DocumentKind = .other, allowPersonnummer: Bool = false,
         progress: ((String, Int64, Int64) -> Void)? = nil
@@ -88,10 +90,13 @@ extension Vault {
     }
 
     /// `add`, with `then` run in the same transaction after the documents are written (a
-    /// check-in closes its checkout atomically with the versions it brings back).
+    /// check-in closes its checkout atomically with the versions it brings back). `aliases`
+    /// names documents by the file names a checkout wrote them under; they win over the names
+    /// in the case.
     func add(
         caseID rawCase: String, files: [String], kind: DocumentKind, allowPersonnummer: Bool,
-        progress: ((String, Int64, Int64) -> Void)?, then: (([ArchivedDocument]) throws(VaultError) -> Void)?
+        progress: ((String, Int64, Int64) -> Void)?, aliases: [String: Int64] = [:],
+        then: (([ArchivedDocument]) throws(VaultError) -> Void)?
     ) throws(VaultError) -> ArchiveResult {
         let caseID = try Diarienummer.validate(rawCase)
         try require(.addDocuments, action: AuditAction.addDocument, AuditLog.Subject(caseID: caseID))
@@ -114,9 +119,19 @@ extension Vault {
             // Names are sealed to the case: only someone holding its key can match them.
             var known: [String: (doc: Int64, latest: Int64)] = [:]
             if let caseKey {
-                for v in try store.versions(caseID: caseID) where v.document != Self.recordDocument {
+                // Each document by the name of its latest version; a name two documents share
+                // means the first, and `NAME (2).EXT` … the later ones.
+                var latest: [Int64: (name: String, version: Int64)] = [:]
+                for v in try store.versions(caseID: caseID)
+                where v.document != Self.recordDocument && v.version > latest[v.document]?.version ?? 0 {
                     let (_, name) = try CaseCrypto.openVersionKey(v.sealedKey, with: caseKey)
-                    known[name] = (v.document, max(known[name]?.latest ?? 0, v.version))
+                    latest[v.document] = (name, v.version)
+                }
+                let docs = latest.keys.sorted()
+                let names = DocumentName.unique(docs.map { latest[$0]?.name ?? "" }, ignoringCase: false)
+                for (doc, name) in zip(docs, names) { known[name] = (doc, latest[doc]?.version ?? 0) }
+                for (alias, doc) in aliases {
+                    if let v = latest[doc] { known[alias] = (doc, v.version) }
                 }
             }
             let written = try writeDocuments(
@@ -145,10 +160,7 @@ extension Vault {
         var next = (try store.documents(caseID: caseID).map(\.number).max() ?? 0) + 1
         var out: [ArchivedDocument] = []
         for (path, reader) in sources {
-            let name = Self.documentName(path)
-            if Personnummer.containsPersonnummer(name) {
-                throw VaultError(.invalidInput, "a document's file name must not contain a personnummer")
-            }
+            let name = Self.documentName(path)  // checked by openSources (DocumentName.validate)
             let doc: Int64
             let version: Int64
             let docKind: String
@@ -179,10 +191,7 @@ extension Vault {
         guard files.count <= 10_000 else { throw VaultError(.invalidInput, "too many files at once (at most 10000)") }
         var out: [(String, ChunkReader)] = []
         for f in files {
-            let name = documentName(f)
-            guard !name.isEmpty, name.utf8.count <= 255 else {
-                throw VaultError(.invalidInput, "a document's file name must be 1 to 255 bytes")
-            }
+            try DocumentName.validate(documentName(f))
             out.append((f, try ChunkReader(path: f)))
         }
         return out

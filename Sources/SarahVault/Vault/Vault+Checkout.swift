@@ -61,8 +61,10 @@ extension Vault {
         }
         var chosen = latest.values.sorted { $0.0.document < $1.0.document }
         if !wanted.isEmpty {
+            // A name two documents share picks both (the checkout writes them under unique names).
             chosen = chosen.filter { wanted.contains($0.1.name) || wanted.contains(String($0.0.document)) }
-            guard chosen.count == Set(wanted).count else {
+            let missing = wanted.filter { w in !chosen.contains { $0.1.name == w || String($0.0.document) == w } }
+            guard missing.isEmpty else {
                 throw VaultError(
                     .notFound, "case \(caseID) has no document by one of those names or numbers",
                     hints: ["see the documents with 'sarah-vault show \(caseID)'"])
@@ -146,12 +148,9 @@ extension Vault {
                         throw VaultError(.io, "cannot create \(directory)")
                     }
                 }
-                var names: Set<String> = []
-                for (i, d) in m.documents.enumerated() {
-                    let name = Self.safeFileName(d.name, fallback: "document-\(d.doc)")
-                    guard names.insert(name).inserted else {
-                        throw VaultError(.corrupt, "the package names a document twice")
-                    }
+                // Unique, safe and short enough (DocumentName): two documents of one name, or
+                // a name from an older vault too long for `.NAME.partial-XXXXXXXX`, still open.
+                for (i, name) in DocumentName.fileNames(m.documents).enumerated() {
                     let final = directory + "/" + name
                     guard !fm.fileExists(atPath: final) else {
                         throw VaultError(.alreadyExists, "\(final) already exists: refusing to overwrite it")
@@ -200,6 +199,10 @@ extension Vault {
                 .refused, "checkout \(m.id) is already closed (\(row.status)): a package is checked in once")
         }
         let detail = "id=\(m.id) returned=\(files.count)"
+        // A file comes back as the document the package wrote under its name (`report (2).txt`
+        // is the second document named `report.txt`).
+        let aliases = Dictionary(
+            zip(DocumentName.fileNames(m.documents), m.documents.map(\.doc)), uniquingKeysWith: { a, _ in a })
         if files.isEmpty {
             try require(.readContent, action: AuditAction.checkoutReturn, AuditLog.Subject(caseID: m.case))
             try closeCheckout(
@@ -208,6 +211,7 @@ extension Vault {
         }
         return try add(
             caseID: m.case, files: files, kind: .other, allowPersonnummer: allowPersonnummer, progress: nil,
+            aliases: aliases,
             then: { (_) throws(VaultError) in
                 try self.closeInTransaction(
                     m.id, caseID: m.case, status: "returned", action: AuditAction.checkoutReturn, detail: detail)
@@ -314,11 +318,9 @@ extension Vault {
             ])
     }
 
-    /// A file name that stays inside the output directory.
-    static func safeFileName(_ name: String, fallback: String) -> String {
-        let base = name.split(separator: "/").last.map(String.init) ?? ""
-        let cleaned = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }.map(Character.init))
-        return cleaned.isEmpty || cleaned == "." || cleaned == ".." || cleaned.hasPrefix(".")
-            ? fallback + (cleaned.isEmpty ? "" : "-" + cleaned.replacingOccurrences(of: ".", with: "_")) : cleaned
+    /// The file names `openPackage` writes the documents of `manifest` under, in its order:
+    /// its names made safe, short enough and unique (see `DocumentName`).
+    public static func checkoutFileNames(_ manifest: CheckoutManifest) -> [String] {
+        DocumentName.fileNames(manifest.documents)
     }
 }

@@ -22,8 +22,14 @@ extension Vault {
         let docNumbers = Set(named.map { $0.0.document })
         let chosenDoc: Int64
         if let document {
-            if let byName = named.first(where: { $0.1.name == document })?.0.document {
-                chosenDoc = byName
+            let byName = Set(named.filter { $0.1.name == document }.map { $0.0.document })
+            if byName.count > 1 {
+                // Two documents of one name (the registrar cannot see the names already there).
+                throw VaultError(
+                    .invalidInput, "case \(caseID) has \(byName.count) documents by that name: name one by its number",
+                    hints: ["see the documents and their numbers with 'sarah-vault show \(caseID)'"])
+            } else if let only = byName.first {
+                chosenDoc = only
             } else if let n = Int64(document), docNumbers.contains(n) {
                 chosenDoc = n
             } else {
