@@ -9,6 +9,10 @@ struct Archive: ParsableCommand {
             The case gets its own key, sealed to the officers, the unit's managers and the \
             investigators — not to you, if you are the registrar. The title and unit are stored \
             encrypted; the diarienummer and dates stay readable for the registry.
+
+            Each document is named after its file: at most 200 bytes, no control or bidi \
+            characters, no personnummer. Text files (UTF-8, UTF-16) are scanned for \
+            personnummer; .docx, .pdf and other binary files are not (docs/SECURITY.md).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -47,7 +51,8 @@ struct Add: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The case's diarienummer.") var caseID: String
-    @Argument(help: "The files to add.") var files: [String]
+    @Argument(help: "The files to add (a name two documents share means the first; NAME (2).EXT the second).")
+    var files: [String]
     @Option(help: "report, investigation, decision, ivo-notification or other.") var kind: String = "other"
     @Flag(help: "Add even if a document seems to contain a personnummer (logged).") var allowPersonnummer = false
 

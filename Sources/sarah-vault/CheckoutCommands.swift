@@ -38,7 +38,9 @@ struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open a checkout package with your identity (no vault needed).",
         discussion: """
-            Writes the documents into a directory (created with mode 0700). Refuses after the \
+            Writes the documents into a directory (created with mode 0700), each under its name \
+            made safe and unique: two documents named rapport.txt become rapport.txt and \
+            rapport (2).txt, and 'checkin' of either brings it back as its own document. Refuses after the \
             package's expiry — which a clock set back can fool: expiry is a reminder, the key is \
             the protection (see docs/SECURITY.md). Any change to the package makes it fail, and \
             then nothing is written.
