@@ -41,7 +41,8 @@ enum CheckoutTargets {
         do throws(VaultError) {
             let key = try Sodium.randomSecret(32)
             let header =
-                CheckoutPackage.magic + [CheckoutPackage.version] + BoxKeyPair.seal(key, to: Fuzz.holder.box.publicKey)
+                try CheckoutPackage.magic + [CheckoutPackage.version]
+                + BoxKeyPair.seal(key, to: Fuzz.holder.box.publicKey)
             var file = header
             let sealer = StreamSealer(key: key, binding: header) { (chunk) throws(VaultError) in file += chunk }
             try sealer.write(plaintext)

@@ -159,12 +159,7 @@ struct AuditCommand: ParsableCommand {
 /// Printing a log review for people.
 enum ReviewOutput {
     static func write(_ json: String, to path: String) throws {
-        guard
-            FileManager.default.createFile(
-                atPath: path, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw VaultError(.io, "cannot write \(path)")
-        }
+        try PrivateFile.create(path, contents: Array(json.utf8), what: "review")
     }
 
     static func print(_ r: ReviewResult) {

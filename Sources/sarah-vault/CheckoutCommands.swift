@@ -149,7 +149,7 @@ struct Lost: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         if let out {
             guard let data = try? encoder.encode(r),
-                FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600])
+                (try? PrivateFile.create(out, contents: Array(data), what: "incident record")) != nil
             else {
                 throw VaultError(.io, "the loss was recorded, but the incident record could not be written to \(out)")
             }

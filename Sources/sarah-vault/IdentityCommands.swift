@@ -92,10 +92,8 @@ struct Init: ParsableCommand {
             throw VaultError(.internalError, "the vault was created without a recovery key")
         }
         if let recoveryOut {
-            do {
-                try Data((recovery + "\n").utf8).write(
-                    to: URL(fileURLWithPath: recoveryOut), options: .withoutOverwriting)
-                _ = chmod(recoveryOut, 0o600)
+            do throws(VaultError) {
+                try PrivateFile.create(recoveryOut, contents: Array((recovery + "\n").utf8), what: "recovery key")
             } catch {
                 throw VaultError(
                     .io,

@@ -311,7 +311,7 @@ import Testing
     /// A package file around `plaintext`, sealed to `holder` as `CheckoutPackage.write` does.
     static func sealedPackage(_ plaintext: [UInt8], to holder: PublicKey) throws -> [UInt8] {
         let key = try Sodium.randomSecret(32)
-        let header = CheckoutPackage.magic + [CheckoutPackage.version] + BoxKeyPair.seal(key, to: holder.boxKey)
+        let header = try CheckoutPackage.magic + [CheckoutPackage.version] + BoxKeyPair.seal(key, to: holder.boxKey)
         var file = header
         let sealer = StreamSealer(key: key, binding: header) { (chunk) throws(VaultError) in file += chunk }
         try sealer.write(plaintext)

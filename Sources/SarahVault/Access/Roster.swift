@@ -21,7 +21,7 @@ struct Roster {
             keyID: keyID, role: role.rawValue, boxPublicKey: key.boxKey, signPublicKey: key.signingKey,
             profile: MemberProfile.seal(name: name, unit: unit, keyID: keyID, rosterKey: rosterKey),
             // The board sees summaries, not who works where: it gets no roster key.
-            sealedRosterKey: role == .board ? [] : BoxKeyPair.seal(rosterKey, to: key.boxKey), entrySeq: -1,
+            sealedRosterKey: try role == .board ? [] : BoxKeyPair.seal(rosterKey, to: key.boxKey), entrySeq: -1,
             removedSeq: nil)
         let entry = try log.append(
             by: actor, role: actorRole, action: action, result: .granted,

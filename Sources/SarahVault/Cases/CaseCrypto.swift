@@ -44,7 +44,7 @@ enum CaseCrypto {
                 if n.count > 0 { (p.baseAddress! + 32).copyMemory(from: n.baseAddress!, byteCount: n.count) }
             }
         }
-        return BoxKeyPair.seal(plain, to: casePublicKey)
+        return try BoxKeyPair.seal(plain, to: casePublicKey)
     }
 
     /// Opens a sealed version key: the key in guarded memory and the document's name.

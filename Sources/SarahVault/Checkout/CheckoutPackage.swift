@@ -30,7 +30,7 @@ enum CheckoutPackage {
     ) throws(VaultError) {
         let key = try Sodium.randomSecret(32)
         var header = magic + [version]
-        header += BoxKeyPair.seal(key, to: holder.boxKey)
+        header += try BoxKeyPair.seal(key, to: holder.boxKey)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let json = try? encoder.encode(manifest) else {

@@ -17,12 +17,15 @@ enum AEAD {
         precondition(nonce.count == nonceBytes && key.count == keyBytes)
         var out = [UInt8](repeating: 0, count: plaintext.count + tagBytes)
         var written: UInt64 = 0
-        key.withPointer { k in
-            _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+        // Cannot fail: key and nonce lengths are checked above, and libsodium returns 0 for every
+        // plaintext up to its (256 GiB) limit; past it, it aborts (`sodium_misuse`) instead.
+        let rc = key.withPointer { k in
+            crypto_aead_xchacha20poly1305_ietf_encrypt(
                 &out, &written,
                 plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
                 ad, UInt64(ad.count), nil, nonce, k)
         }
+        Sodium.expectSuccess(rc, "crypto_aead_xchacha20poly1305_ietf_encrypt")
         return out
     }
 

@@ -13,6 +13,12 @@ import Synchronization
 /// Plaintext slots live in guarded memory. A batch is owned by one stream; between `start` and
 /// `wait` the owner touches no part of it except through `wait` (see `ChunkPipeline`), and
 /// whoever claims a pair touches only those chunks' slots.
+///
+/// Memory: `plain` is guarded memory (`SecureBytes`) the batch owns from `init` to `deinit`;
+/// `sealed` and `slots` are ordinary allocations it owns the same way. Workers reach the
+/// guarded memory and the key only inside `withUnsafe…` closures of the `SecureBytes` a `Job`
+/// holds strong references to; the one pointer into guarded memory that leaves a closure is
+/// `plainSlot`'s, explained there.
 final class ChunkBatch {
     static let capacity = 16  // 1 MiB of plaintext a batch
 
@@ -49,8 +55,21 @@ final class ChunkBatch {
         sealed.deallocate()
     }
 
+    /// Slot `i` of the plaintext, for the owner to fill (sealing) or read (opened).
+    ///
+    /// The exception to "no pointer into guarded memory leaves the closure that lends it": the
+    /// slot is handed to `ChunkPipeline`, which reads a file into it or writes it out, and a
+    /// closure-shaped API would put a closure around every chunk read or write there. It is safe
+    /// because of who owns the memory and for how long: `plain` is a `let` of this batch, and
+    /// `SecureBytes` never moves or reallocates its bytes (one `sodium_malloc` in `init`, one
+    /// `sodium_free` in `deinit`), so the pointer is valid exactly as long as the batch is alive.
+    /// The pipeline holds every batch in its ring for the whole stream and uses a slot only
+    /// between `wait` (or before the first `start`) and the next `start`, when no worker touches
+    /// it; nothing keeps the pointer past that use. `plaintext(_:)` below is the same pointer, cut
+    /// to the chunk's length.
     func plainSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
-        plain.withUnsafeMutableBytes {
+        precondition(i >= 0 && i < Self.capacity, "a batch has \(Self.capacity) slots")
+        return plain.withUnsafeMutableBytes {
             UnsafeMutableRawBufferPointer(rebasing: $0[i * ChunkedCipher.chunkSize..<(i + 1) * ChunkedCipher.chunkSize])
         }
     }
@@ -93,13 +112,14 @@ final class ChunkBatch {
 
     /// Starts `work` on every chunk of the batch on `workers` and returns at once; `wait`
     /// returns when every chunk is done. `lastIndex` is the index of the stream's final chunk.
-    /// `key` must outlive the batch's work: the pipeline waits for every batch before it lets
-    /// go of the key.
+    /// The job holds `key` (and `plain`) strongly, so the guarded memory outlives every work
+    /// item that reads it; workers reach it only inside `withPointer` / `withUnsafeMutableBytes`.
     func start(_ work: Work, key: SecureBytes, binding: [UInt8], lastIndex: UInt64, on workers: [DispatchQueue]) {
         precondition(job == nil, "a batch started twice")
+        precondition(key.count == AEAD.keyBytes, "a stream key is 32 bytes")
         claims.reset()
         let job = Job(
-            plain: plain.withUnsafeMutableBytes { $0 }, sealed: sealed, slots: slots, key: key.withPointer { $0 },
+            plain: plain, sealed: sealed, slots: slots, key: key,
             binding: binding, firstIndex: firstIndex, lastIndex: lastIndex, count: count, work: work)
         self.job = job
         let claims = self.claims
@@ -138,16 +158,19 @@ final class ChunkBatch {
         func cancel() { next.store(Int.max / 2, ordering: .relaxed) }
     }
 
-    /// The pointers one batch's work items share.
+    /// What one batch's work items share.
     ///
     /// `@unchecked Sendable`: whoever claims a pair touches only its two slots of the buffers
-    /// and of `slots`, the key and binding are only read, and the owner waits for the group before
-    /// it reads a slot, refills the batch, frees it or lets go of the key.
+    /// and of `slots`, the key and binding are only read (`SecureBytes`' lending methods read
+    /// nothing but its immutable pointer and count, so several threads may call them at once),
+    /// and the owner waits for the group before it reads a slot, refills the batch or frees it.
+    /// `plain` and `key` are strong references, so their guarded memory cannot be freed under a
+    /// worker; `sealed` and `slots` belong to the batch, whose `deinit` waits for the group.
     private struct Job: @unchecked Sendable {
-        let plain: UnsafeMutableRawBufferPointer
+        let plain: SecureBytes
         let sealed: UnsafeMutableRawBufferPointer
         let slots: UnsafeMutablePointer<Slot>
-        let key: UnsafePointer<UInt8>
+        let key: SecureBytes
         let binding: [UInt8]
         let firstIndex: UInt64
         let lastIndex: UInt64
@@ -175,26 +198,43 @@ final class ChunkBatch {
         }
 
         private func sealedBytes(_ i: Int) -> UnsafeRawBufferPointer {
-            UnsafeRawBufferPointer(
-                start: sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize, count: slots[i].sealedLength)
+            UnsafeRawBufferPointer(rebasing: sealedSlot(i)[0..<slots[i].sealedLength])
+        }
+
+        private func sealedSlot(_ i: Int) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(
+                rebasing: sealed[i * ChunkedCipher.sealedChunkSize..<(i + 1) * ChunkedCipher.sealedChunkSize])
         }
 
         func run(_ i: Int) {
             let index = firstIndex + UInt64(i)
             let nonce = ChunkedCipher.nonce(index: index, final: index == lastIndex)
-            let pu = (plain.baseAddress! + i * ChunkedCipher.chunkSize).assumingMemoryBound(to: UInt8.self)
-            let su = (sealed.baseAddress! + i * ChunkedCipher.sealedChunkSize).assumingMemoryBound(to: UInt8.self)
+            let su = sealedSlot(i).bindMemory(to: UInt8.self)
             var written: UInt64 = 0
-            switch work {
-            case .seal:
-                _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    su, &written, pu, UInt64(slots[i].plainLength), binding, UInt64(binding.count), nil, nonce, key)
-                slots[i].sealedLength = Int(written)
-            case .open:
-                let rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                    pu, &written, nil, su, UInt64(slots[i].sealedLength), binding, UInt64(binding.count), nonce, key)
-                slots[i].failed = rc != 0
-                slots[i].plainLength = rc == 0 ? Int(written) : 0
+            plain.withUnsafeMutableBytes { whole in
+                let pu = UnsafeMutableRawBufferPointer(
+                    rebasing: whole[i * ChunkedCipher.chunkSize..<(i + 1) * ChunkedCipher.chunkSize]
+                ).bindMemory(to: UInt8.self)
+                // Slots are constant, non-zero sizes: they always have an address.
+                guard let p = pu.baseAddress, let c = su.baseAddress else { preconditionFailure("an empty batch slot") }
+                key.withPointer { k in
+                    switch work {
+                    case .seal:
+                        // Cannot fail: a chunk is at most 64 KiB and the key 32 bytes (checked in
+                        // `start`); libsodium returns 0 for every such input.
+                        let rc = crypto_aead_xchacha20poly1305_ietf_encrypt(
+                            c, &written, p, UInt64(slots[i].plainLength), binding,
+                            UInt64(binding.count), nil, nonce, k)
+                        Sodium.expectSuccess(rc, "crypto_aead_xchacha20poly1305_ietf_encrypt")
+                        slots[i].sealedLength = Int(written)
+                    case .open:
+                        let rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+                            p, &written, nil, c, UInt64(slots[i].sealedLength), binding,
+                            UInt64(binding.count), nonce, k)
+                        slots[i].failed = rc != 0
+                        slots[i].plainLength = rc == 0 ? Int(written) : 0
+                    }
+                }
             }
         }
     }

@@ -50,13 +50,15 @@ struct ChunkDigest {
         withUnsafeMutableBytes(of: &storage) { out in
             let o = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let p = data.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            // libsodium cannot fail here: no key, a 32-byte output, any input length.
             switch kind {
             case .blake2b256:
-                _ = crypto_generichash(o, 32, p, UInt64(data.count), nil, 0)
+                Sodium.expectSuccess(crypto_generichash(o, 32, p, UInt64(data.count), nil, 0), "crypto_generichash")
             case .sha256:
                 switch Self.sha256Engine {
                 case .csha256: sarahvault_sha256(p, data.count, o)
-                case .libsodium: _ = crypto_hash_sha256(o, p, UInt64(data.count))
+                case .libsodium:
+                    Sodium.expectSuccess(crypto_hash_sha256(o, p, UInt64(data.count)), "crypto_hash_sha256")
                 case .swiftCrypto:
                     #if SARAH_VAULT_SWIFT_CRYPTO
                         SHA256.hash(data: data).withUnsafeBytes {

@@ -28,11 +28,14 @@ enum ChunkedCipher {
     /// unwrapped is the one the signed writer used.
     static func keyCommitment(_ key: SecureBytes) -> [UInt8] {
         let label = Array("sarahvault/v1/key-commitment".utf8)
+        precondition(key.count == AEAD.keyBytes, "a stream key is 32 bytes")
         var out = [UInt8](repeating: 0, count: 32)
-        key.withUnsafeBytes { k in
-            _ = crypto_generichash(
+        // Cannot fail: a 32-byte key and a 32-byte output are within BLAKE2b's bounds.
+        let rc = key.withUnsafeBytes { k in
+            crypto_generichash(
                 &out, 32, label, UInt64(label.count), k.baseAddress?.assumingMemoryBound(to: UInt8.self), k.count)
         }
+        Sodium.expectSuccess(rc, "crypto_generichash")
         return out
     }
 }

@@ -17,9 +17,10 @@ final class SigningKeyPair {
         }
         var pk = [UInt8](repeating: 0, count: Self.publicKeyBytes)
         let sk = try SecureBytes(count: 64)
-        sk.withMutablePointer { s in
-            seed.withPointer { sd in _ = crypto_sign_seed_keypair(&pk, s, sd) }
+        let rc = sk.withMutablePointer { s in
+            seed.withPointer { sd in crypto_sign_seed_keypair(&pk, s, sd) }
         }
+        try Sodium.check(rc, VaultError(.internalError, "an Ed25519 key pair could not be made from its seed"))
         publicKey = pk
         secretKey = sk
         self.seed = seed
@@ -27,9 +28,11 @@ final class SigningKeyPair {
 
     func sign(_ message: [UInt8]) -> [UInt8] {
         var sig = [UInt8](repeating: 0, count: Self.signatureBytes)
-        secretKey.withPointer { s in
-            _ = crypto_sign_detached(&sig, nil, message, UInt64(message.count), s)
+        // Cannot fail: Ed25519 signs any message with a 64-byte secret key (libsodium returns 0).
+        let rc = secretKey.withPointer { s in
+            crypto_sign_detached(&sig, nil, message, UInt64(message.count), s)
         }
+        Sodium.expectSuccess(rc, "crypto_sign_detached")
         return sig
     }
 

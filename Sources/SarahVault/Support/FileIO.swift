@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,8 +10,10 @@ import Foundation
 /// name and renamed into place only when complete.
 enum FileIO {
     static func readSmall(path: String, limit: Int, what: String) throws(VaultError) -> [UInt8] {
+        try OpenVaultFiles.refuse(path: path, what: what)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw openError(path, what: what) }
+        try OpenVaultFiles.refuse(descriptor: fd, path: path, what: what)  // leaves fd open if so
         defer { close(fd) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -30,7 +33,9 @@ enum FileIO {
     }
 
     static func createExclusive(path: String, bytes: [UInt8], mode: mode_t, what: String) throws(VaultError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        // O_EXCL|O_NOFOLLOW: the file is new and ours, with `mode` from its first byte (never a
+        // chmod afterwards, which another local user could race with an open of their own).
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else {
             if errno == EEXIST {
                 throw VaultError(
@@ -81,8 +86,10 @@ final class ChunkReader {
     let size: Int64
 
     init(path: String) throws(VaultError) {
+        try OpenVaultFiles.refuse(path: path, what: "document")
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIO.openError(path, what: "file") }
+        try OpenVaultFiles.refuse(descriptor: fd, path: path, what: "document")  // leaves fd open if so
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
@@ -130,8 +137,12 @@ public final class PlaintextSink {
             throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
         }
         let temp = path + ".partial-" + Hex.encode(Sodium.randomBytes(4))
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileIO.openError(temp, what: "output file") }
+        PartialFiles.add(temp)  // before it exists: a signal from here on removes it
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            PartialFiles.remove(temp)
+            throw FileIO.openError(temp, what: "output file")
+        }
         return PlaintextSink(fd: fd, finalPath: path, tempPath: temp)
     }
 
@@ -156,15 +167,18 @@ public final class PlaintextSink {
         let ok = close(fd) == 0
         guard ok, link(tempPath, finalPath) == 0 else {
             unlink(tempPath)
+            PartialFiles.remove(tempPath)
             throw VaultError(.io, "cannot create \(finalPath): \(String(cString: strerror(errno)))")
         }
         unlink(tempPath)
+        PartialFiles.remove(tempPath)
     }
 
     deinit {
         if let tempPath, !finished {
             close(fd)
             unlink(tempPath)  // a failed read leaves no partial plaintext behind
+            PartialFiles.remove(tempPath)
         }
     }
 }
@@ -183,4 +197,23 @@ public enum TextFile {
         }
         return text
     }
+}
+
+/// New private files the CLI writes for a person (the recovery key, a review, an incident
+/// record): mode 0600 from the first byte, created exclusively, never over an existing file or
+/// through a symbolic link, fsynced.
+public enum PrivateFile {
+    public static func create(_ path: String, contents: [UInt8], what: String) throws(VaultError) {
+        try FileIO.createExclusive(path: path, bytes: contents, mode: 0o600, what: what)
+    }
+}
+
+/// The temporary plaintext files in progress (`*.partial-*`), so that a handler for SIGTERM,
+/// SIGINT or SIGHUP can remove them before the process ends (issue 10, item 3: the handler in
+/// the CLI is not yet written; until it is, only a failed read cleans up).
+enum PartialFiles {
+    private static let paths = Mutex<Set<String>>([])
+    static func add(_ path: String) { _ = paths.withLock { $0.insert(path) } }
+    static func remove(_ path: String) { _ = paths.withLock { $0.remove(path) } }
+    static var all: [String] { paths.withLock { Array($0) } }
 }

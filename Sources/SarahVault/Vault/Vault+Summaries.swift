@@ -48,7 +48,7 @@ extension Vault {
             + AEAD.seal(
                 Array(text.utf8), key: key, nonce: nonce,
                 ad: Self.summaryBinding(vaultID: vaultID, caseID: caseID, version: version))
-        let sealedKey = BoxKeyPair.seal(key, to: boardPK)
+        let sealedKey = try BoxKeyPair.seal(key, to: boardPK)
         try store.writeTransaction { () throws(VaultError) in
             let e = try log.append(
                 by: identity, role: myRole, action: AuditAction.writeSummary, result: .granted,
