@@ -128,8 +128,9 @@ import Testing
             Self.expectLowOrderRefusal(one, role.rawValue)
             // Left open (issue 10, item 4): the refused `member add` changes the snapshot; whether
             // that is its audited refusal or a stored row is not yet looked into.
-            try withKnownIssue("a refused member add of a low-order key changes the vault snapshot") {
-                #expect(try Snapshot(vault, caseID: caseID) == before, "a refused member add stored something")
+            let after = try Snapshot(vault, caseID: caseID)
+            withKnownIssue("a refused member add of a low-order key changes the vault snapshot") {
+                #expect(after == before, "a refused member add stored something")
             }
         }
     }
