@@ -64,3 +64,20 @@ if Context.environment["SARAH_VAULT_BENCH_SWIFT_CRYPTO"] == "1" {
         target.swiftSettings = (target.swiftSettings ?? []) + [.define("SARAH_VAULT_SWIFT_CRYPTO")]
     }
 }
+
+// `make fuzz` (scripts/fuzz.sh) builds the libFuzzer harness in Fuzz/Harness from this package,
+// with SARAH_VAULT_FUZZ=1 and `swift build --sanitize=fuzzer --sanitize=address`, in its own
+// scratch directory; `@testable import` lets it call the library's internal parsers directly.
+if Context.environment["SARAH_VAULT_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "sarah-vault-fuzz",
+            dependencies: ["SarahVault"],
+            path: "Fuzz/Harness",
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"), .unsafeFlags(["-parse-as-library"]),
+            ]
+        ))
+    package.products.append(.executable(name: "sarah-vault-fuzz", targets: ["sarah-vault-fuzz"]))
+}

@@ -6,15 +6,14 @@
 #   scripts/fuzz.sh --list            the targets
 #   scripts/fuzz.sh --make-corpus     regenerate Fuzz/corpus/ with the CLI (maintainers)
 #
-# The harness (Fuzz/Harness/*.swift) is compiled together with a snapshot of the library's
-# sources into one module with `swiftc -sanitize=fuzzer,address`, so it reaches the internal
-# parsers directly; one binary serves every target (FUZZ_TARGET). Each target starts from its
+# The harness (Fuzz/Harness/*.swift) is the package's sarah-vault-fuzz target, present only with
+# SARAH_VAULT_FUZZ=1 and built by SwiftPM with libFuzzer and ASan in .build-fuzz/, so it builds
+# from exactly the sources and C targets the tool does; one binary serves every target
+# (FUZZ_TARGET). `.ci/run` runs every target for a few seconds. Each target starts from its
 # committed seeds in Fuzz/corpus/<target>/ and keeps what it finds in Fuzz/.build/corpus/.
 # A crash, a failed invariant, an input running over FUZZ_TIMEOUT seconds (default 20) or over
 # 2 GiB of memory stops that target, saves the input under Fuzz/crashes/ and makes the script
 # exit 1 after the remaining targets have run.
-#
-# FUZZ_SOURCES=head fuzzes the last commit's sources instead of the working tree's.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,57 +21,35 @@ root=$PWD
 seconds=${FUZZ_SECONDS:-60}
 timeout=${FUZZ_TIMEOUT:-20}
 work=$root/Fuzz/.build
-bin=$work/sarah-vault-fuzz
 crashes=$root/Fuzz/crashes
+spm=(--scratch-path "$root/.build-fuzz" -c release -Xswiftc -enable-testing -Xswiftc -use-ld=lld
+    --sanitize=fuzzer --sanitize=address)
 
-swiftc=$(command -v swiftc || true)
-[ -n "$swiftc" ] || swiftc=/opt/swift/usr/bin/swiftc
-[ -x "$swiftc" ] || { echo "fuzz: swiftc not found (install the Swift toolchain, or put it on PATH)" >&2; exit 2; }
+command -v swift > /dev/null || { echo "fuzz: swift not found (install the Swift toolchain, or put it on PATH)" >&2; exit 2; }
 ./scripts/ensure-deps.sh libsodium-dev libsqlite3-dev pkg-config
 
 build() {
-    mkdir -p "$work"
-    # A snapshot of the sources, so that edits made while the compiler runs cannot mix two trees.
-    local src=$work/src
-    rm -rf "$src.new"
-    mkdir -p "$src.new"
-    if [ "${FUZZ_SOURCES:-worktree}" = head ]; then
-        git archive HEAD Sources/SarahVault Sources/CSodium Sources/CSQLite | tar -x -C "$src.new" --strip-components=1
-    else
-        cp -R Sources/SarahVault Sources/CSodium Sources/CSQLite "$src.new/"
-    fi
-    local stamp
-    stamp=$( (cd "$src.new" && find . -type f -print0 | sort -z | xargs -0 sha256sum; cd "$root" && sha256sum Fuzz/Harness/*.swift) | sha256sum | cut -d' ' -f1)
-    if [ -x "$bin" ] && [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then
-        rm -rf "$src.new"
-        return
-    fi
-    rm -rf "$src"
-    mv "$src.new" "$src"
-    echo "fuzz: building $bin (swiftc -sanitize=fuzzer,address; a few minutes)" >&2
+    # The harness is an executable target of the package itself (Package.swift, SARAH_VAULT_FUZZ=1),
+    # built by SwiftPM with every target it links (the C ones too) instrumented, so the fuzzer
+    # always builds exactly what the tool builds. -enable-testing lets it `@testable import` the
+    # library's internal parsers; lld, because gold drops the coverage counters of the library.
+    echo "fuzz: building the harness (swift build --sanitize=fuzzer --sanitize=address; a few minutes the first time)" >&2
     local started=$SECONDS
-    # -use-ld=lld: gold warns once per sanitizer symbol; the toolchain ships lld.
-    "$swiftc" -module-name SarahVault -parse-as-library -swift-version 6 \
-        -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility \
-        -enable-upcoming-feature InternalImportsByDefault \
-        -sanitize=fuzzer,address -O -g -use-ld=lld \
-        -I "$src/CSodium" -I "$src/CSQLite" \
-        $(find "$src/SarahVault" -name '*.swift' | sort) Fuzz/Harness/*.swift \
-        -lsodium -lsqlite3 -o "$bin.tmp" 2> "$work/build.log" || {
+    mkdir -p "$work"
+    SARAH_VAULT_FUZZ=1 swift build "${spm[@]}" --product sarah-vault-fuzz > "$work/build.log" 2>&1 || {
         grep -E "error:" "$work/build.log" | head -20 >&2
         echo "fuzz: the build failed; the whole log is in $work/build.log" >&2
         exit 2
     }
-    mv "$bin.tmp" "$bin"
-    echo "$stamp" > "$work/stamp"
+    bin=$(SARAH_VAULT_FUZZ=1 swift build "${spm[@]}" --show-bin-path)/sarah-vault-fuzz
     echo "fuzz: built in $((SECONDS - started)) s" >&2
 }
 
 make_corpus() {
     local sv=${SARAH_VAULT_BIN:-}
     if [ -z "$sv" ]; then
-        swift build --scratch-path .build-fuzz --product sarah-vault >&2
-        sv=$root/.build-fuzz/debug/sarah-vault
+        swift build --scratch-path .build-corpus --product sarah-vault >&2
+        sv=$root/.build-corpus/debug/sarah-vault
     fi
     local w
     w=$(mktemp -d /tmp/sarah-vault-corpus.XXXXXX)
@@ -128,7 +105,7 @@ case "${1:-}" in
         make_corpus
         exit 0 ;;
     -h|--help)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
         exit 0 ;;
 esac
 

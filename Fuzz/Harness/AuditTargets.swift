@@ -1,3 +1,5 @@
+@testable import SarahVault
+
 /// The audit log's outside forms: an entry's bytes, a signed checkpoint kept outside the vault
 /// (`audit verify --against`), and the RFC 9162 proofs checked against a checkpoint.
 enum AuditTargets {

@@ -1,3 +1,5 @@
+@testable import SarahVault
+
 /// Checkout packages, read with `CheckoutPackage.read` from a file as `open` and `checkin` do,
 /// by the corpus holder (`Fuzz.holder`).
 enum CheckoutTargets {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SarahVault
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SarahVault
 
 /// libFuzzer entry points for every parser of outside input in SarahVault.
 ///

@@ -1,3 +1,5 @@
+@testable import SarahVault
+
 /// Identity files, public key tokens and recovery keys: what a person hands the CLI as a key.
 enum KeyTargets {
     /// `IdentityFile.publicKey(of:)` (read before any passphrase prompt) and

@@ -1,3 +1,5 @@
+@testable import SarahVault
+
 /// The proof file of `audit prove` / `audit verify-proof`.
 enum ProofTargets {
     /// `AuditProof(parsing:)` and `verify(trusting:)` with the corpus holder's key, whose

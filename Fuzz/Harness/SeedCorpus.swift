@@ -1,4 +1,5 @@
 import Foundation
+@testable import SarahVault
 
 /// Makes the seed corpus (`scripts/fuzz.sh --make-corpus`): valid inputs for every target, from
 /// what the real CLI wrote into a work directory and from the library's own writers.

@@ -1,3 +1,5 @@
+@testable import SarahVault
+
 /// The text files an officer hands the CLI: a roster (`member import`) and a policy (`policy set`).
 enum TextTargets {
     /// `RosterFile.parse`, which checks every line (role, key, name, unit, personnummer guard)
