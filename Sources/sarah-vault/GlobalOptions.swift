@@ -82,7 +82,7 @@ struct GlobalOptions: ParsableArguments {
             guard var second = Terminal.readSecret(prompt: "Repeat the passphrase: ") else {
                 throw VaultError(.invalidInput, "no passphrase confirmation")
             }
-            defer { second.withUnsafeMutableBytes { p in p.initializeMemory(as: UInt8.self, repeating: 0) } }
+            defer { _ = second.withUnsafeMutableBytes { p in p.initializeMemory(as: UInt8.self, repeating: 0) } }
             guard first == second else {
                 throw VaultError(.invalidInput, "the two passphrases differ")
             }

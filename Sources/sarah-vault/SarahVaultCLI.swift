@@ -32,6 +32,7 @@ struct SarahVaultCLI: ParsableCommand {
     )
 
     static func main() {
+        PartialFiles.removeOnSignals()  // first: every later thread inherits the blocked signals
         do {
             var command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
             try command.run()

@@ -52,6 +52,19 @@ enum Child {
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath(io), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath(io), O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         if let extraFD { posix_spawn_file_actions_adddup2(&actions, extraFD, 3) }
+        // SIGTERM, SIGINT and SIGHUP at their defaults and unblocked, whatever the test runner
+        // was started with (a background job ignores SIGINT): the interrupt tests send them.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&defaults, sig) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([program] + args).map { strdup($0) }
         let envp = env.map { strdup("\($0.key)=\($0.value)") }
@@ -63,7 +76,7 @@ enum Child {
         let rc = (argv + [nil]).withUnsafeBufferPointer { a in
             (envp + [nil]).withUnsafeBufferPointer { e in
                 posix_spawn(
-                    &pid, program, &actions, nil, UnsafeMutablePointer(mutating: a.baseAddress!),
+                    &pid, program, &actions, &attributes, UnsafeMutablePointer(mutating: a.baseAddress!),
                     UnsafeMutablePointer(mutating: e.baseAddress!))
             }
         }

@@ -43,12 +43,12 @@ enum CheckoutPackage {
             throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
         }
         let temp = path + ".partial-" + Hex.encode(Sodium.randomBytes(4))
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = PartialFiles.create(temp)
         guard fd >= 0 else { throw FileIO.openError(path, what: "package") }
         var closed = false
         defer {
             if !closed { close(fd) }
-            unlink(temp)
+            PartialFiles.discard(temp)
         }
         guard FileIO.writeAll(fd, header) else { throw VaultError(.io, "cannot write \(path)") }
         let sealer = StreamSealer(key: key, binding: header) { (sealed) throws(VaultError) in

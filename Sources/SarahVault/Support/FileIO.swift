@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -137,12 +136,8 @@ public final class PlaintextSink {
             throw VaultError(.alreadyExists, "\(path) already exists: refusing to overwrite it")
         }
         let temp = path + ".partial-" + Hex.encode(Sodium.randomBytes(4))
-        PartialFiles.add(temp)  // before it exists: a signal from here on removes it
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            PartialFiles.remove(temp)
-            throw FileIO.openError(temp, what: "output file")
-        }
+        let fd = PartialFiles.create(temp)
+        guard fd >= 0 else { throw FileIO.openError(temp, what: "output file") }
         return PlaintextSink(fd: fd, finalPath: path, tempPath: temp)
     }
 
@@ -166,19 +161,17 @@ public final class PlaintextSink {
         // durable (the audit entry of the read) was committed before the first byte.
         let ok = close(fd) == 0
         guard ok, link(tempPath, finalPath) == 0 else {
-            unlink(tempPath)
-            PartialFiles.remove(tempPath)
-            throw VaultError(.io, "cannot create \(finalPath): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            PartialFiles.discard(tempPath)
+            throw VaultError(.io, "cannot create \(finalPath): \(reason)")
         }
-        unlink(tempPath)
-        PartialFiles.remove(tempPath)
+        PartialFiles.discard(tempPath)  // the complete output stays under its own name
     }
 
     deinit {
         if let tempPath, !finished {
             close(fd)
-            unlink(tempPath)  // a failed read leaves no partial plaintext behind
-            PartialFiles.remove(tempPath)
+            PartialFiles.discard(tempPath)  // a failed read leaves no partial plaintext behind
         }
     }
 }
@@ -206,14 +199,4 @@ public enum PrivateFile {
     public static func create(_ path: String, contents: [UInt8], what: String) throws(VaultError) {
         try FileIO.createExclusive(path: path, bytes: contents, mode: 0o600, what: what)
     }
-}
-
-/// The temporary plaintext files in progress (`*.partial-*`), so that a handler for SIGTERM,
-/// SIGINT or SIGHUP can remove them before the process ends (issue 10, item 3: the handler in
-/// the CLI is not yet written; until it is, only a failed read cleans up).
-enum PartialFiles {
-    private static let paths = Mutex<Set<String>>([])
-    static func add(_ path: String) { _ = paths.withLock { $0.insert(path) } }
-    static func remove(_ path: String) { _ = paths.withLock { $0.remove(path) } }
-    static var all: [String] { paths.withLock { Array($0) } }
 }

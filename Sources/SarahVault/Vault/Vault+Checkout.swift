@@ -120,12 +120,16 @@ extension Vault {
         var created: [String] = []
         var temps: [Int: (fd: Int32, temp: String, final: String)] = [:]
         var finished = false
+        // Every temporary and every linked final name stays registered with PartialFiles
+        // until the last document is in place: a failure or a signal leaves none of them.
         defer {
             for t in temps.values {
                 Glibc.close(t.fd)
-                if !finished { unlink(t.temp) }
+                PartialFiles.discard(t.temp)
             }
-            if !finished { for f in created { unlink(f) } }
+            for f in created {
+                if finished { PartialFiles.release(f) } else { PartialFiles.discard(f) }
+            }
         }
         let manifest = try CheckoutPackage.read(
             path: path, identity: identity,
@@ -140,12 +144,11 @@ extension Vault {
                         hints: ["an officer can check the case out to you again"])
                 }
                 if !fm.fileExists(atPath: directory) {
-                    do {
-                        try fm.createDirectory(
-                            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-                        )
-                    } catch {
-                        throw VaultError(.io, "cannot create \(directory)")
+                    // mkdir at 0700, not a chmod after: the folder is never open to others.
+                    let parent = (directory as NSString).deletingLastPathComponent
+                    if !parent.isEmpty { try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+                    guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+                        throw VaultError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))")
                     }
                 }
                 // Unique, safe and short enough (DocumentName): two documents of one name, or
@@ -156,7 +159,7 @@ extension Vault {
                         throw VaultError(.alreadyExists, "\(final) already exists: refusing to overwrite it")
                     }
                     let temp = directory + "/." + name + ".partial-" + Hex.encode(Sodium.randomBytes(4))
-                    let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                    let fd = PartialFiles.create(temp)
                     guard fd >= 0 else { throw FileIO.openError(temp, what: "output file") }
                     temps[i] = (fd, temp, final)
                 }
@@ -167,11 +170,14 @@ extension Vault {
                 }
             })
         for (_, t) in temps.sorted(by: { $0.key < $1.key }) {
-            guard link(t.temp, t.final) == 0 else { throw VaultError(.io, "cannot create \(t.final)") }
+            guard PartialFiles.adopt(t.final) else { throw VaultError(.io, "interrupted while creating \(t.final)") }
+            guard link(t.temp, t.final) == 0 else {
+                PartialFiles.release(t.final)  // not ours: link failed, whatever is there stays
+                throw VaultError(.io, "cannot create \(t.final)")
+            }
             created.append(t.final)
         }
         finished = true
-        for t in temps.values { unlink(t.temp) }
         return manifest
     }
 
