@@ -1,5 +1,4 @@
 internal import CSQLite
-internal import CSQLiteVFS
 
 /// One SQLite connection, in GRDB's pattern: the handle belongs to this class, a failed open
 /// still closes it, `deinit` closes it. Not `Sendable`: one owner at a time.
@@ -9,11 +8,8 @@ final class SQLiteDatabase {
     /// The file's device and inode while this connection has it open (`OpenVaultFiles`).
     private let file: OpenVaultFiles.FileID?
 
-    /// `coalescing` picks CSQLiteVFS or SQLite's own VFS; nil takes `StorageTuning`'s choice
-    /// (the environment's, else CSQLiteVFS).
-    init(path: String, create: Bool, readOnly: Bool = false, coalescing: Bool? = nil) throws(VaultError) {
-        var tuning = try StorageTuning.current.get()
-        if let coalescing { tuning.coalescing = coalescing }
+    init(path: String, create: Bool, readOnly: Bool = false) throws(VaultError) {
+        let tuning = try StorageTuning.current.get()
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
         if readOnly {
@@ -22,10 +18,9 @@ final class SQLiteDatabase {
             flags |= SQLITE_OPEN_READWRITE
             if create { flags |= SQLITE_OPEN_CREATE }
         }
-        // Appended pages are written in runs of up to 112 KiB (CSQLiteVFS), not one page a call,
-        // and a large transaction's writeback starts as it is written (StorageTuning).
-        let vfs = tuning.prepareVFS()
-        let rc = sqlite3_open_v2(path, &db, flags, vfs)
+        // SQLite's own unix VFS; a large transaction's writeback starts as it is written (StorageTuning).
+        tuning.prepareVFS()
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             if let db { sqlite3_close_v2(db) }
             throw VaultError(.storage, "cannot open the vault at \(path) (\(Self.describe(rc)))")
@@ -42,15 +37,6 @@ final class SQLiteDatabase {
     deinit {
         sqlite3_close_v2(handle)
         if let file { OpenVaultFiles.release(file) }
-    }
-
-    /// Lets CSQLiteVFS hold appended pages back on this connection (or stops it); returns whether
-    /// it now does. False on a connection with SQLite's own VFS. Only for a connection whose
-    /// caller has checked it uses a rollback journal and synchronous=FULL (coalescing_vfs.c).
-    @discardableResult
-    func setCoalescing(_ on: Bool?) -> Bool {
-        var value: Int32 = on.map { $0 ? 1 : 0 } ?? -1
-        return sqlite3_file_control(handle, "main", SARAHVAULT_FCNTL_COALESCE, &value) == SQLITE_OK && value == 1
     }
 
     /// The main database file's device and inode, from SQLite's own descriptor's point of view:

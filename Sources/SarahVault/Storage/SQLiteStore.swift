@@ -34,23 +34,18 @@ final class SQLiteStore: VaultStore {
         try db.execute("PRAGMA journal_mode = DELETE")
         try db.execute("PRAGMA synchronous = FULL")
         try db.execute("PRAGMA foreign_keys = ON")
-        // CSQLiteVFS holds appended pages back only on a connection that is, as checked here,
-        // in rollback-journal mode with synchronous=FULL: its crash argument needs both.
+        // The durability argument (docs/FORMAT.md, SECURITY.md) needs both: checked, not assumed.
         guard try db.firstRow("PRAGMA journal_mode")?.first?.string == "delete",
             try db.firstRow("PRAGMA synchronous")?.first?.int == 2
         else {
             throw VaultError(.storage, "the vault's connection is not in rollback-journal mode with synchronous=FULL")
         }
-        db.setCoalescing(true)
         if create {
             try createSchema()
         } else {
             try checkSchema()
         }
     }
-
-    /// Whether CSQLiteVFS holds this connection's appended pages back (false with SQLite's own VFS).
-    var isCoalescing: Bool { db.setCoalescing(nil) }
 
     private func createSchema() throws(VaultError) {
         try writeTransaction { () throws(VaultError) in

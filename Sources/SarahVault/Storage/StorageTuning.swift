@@ -2,16 +2,14 @@ internal import CSQLite
 internal import CSQLiteVFS
 import Foundation
 
-/// The hand-written parts of the storage path that can be switched off, so `make bench` can time
-/// each against SQLite alone on the same files and the concurrency tests can run on both. The
+/// The hand-written part of the storage path that can be switched off, so `make bench` can time
+/// it against SQLite alone on the same files and the concurrency tests can run on both. The
 /// defaults are what the benchmark found faster (README, "What stayed, and why").
 ///
-/// - `SARAH_VAULT_SQLITE_VFS=coalescing|unix`: CSQLiteVFS (default) or SQLite's own unix VFS;
 /// - `SARAH_VAULT_WRITEBACK=1|0`: start writeback of each 32 MiB an archive writes (default on);
 /// - `SARAH_VAULT_PAGE_SIZE=N`: the page size of a *new* vault (default 16384; a power of two
 ///   from 4096 to 65536). An existing vault keeps the size it was made with.
 struct StorageTuning: Sendable {
-    var coalescing = true
     var writeback = true
     var pageSize = 16384
 
@@ -22,14 +20,6 @@ struct StorageTuning: Sendable {
     init() {}
 
     init(environment env: [String: String]) throws(VaultError) {
-        switch env["SARAH_VAULT_SQLITE_VFS"] {
-        case nil, "", "coalescing": coalescing = true
-        case "unix": coalescing = false
-        case .some(let other):
-            throw VaultError(
-                .invalidInput, "SARAH_VAULT_SQLITE_VFS is '\(other)': it must be 'coalescing' or 'unix'",
-                hints: ["unset it to use the default"])
-        }
         switch env["SARAH_VAULT_WRITEBACK"] {
         case nil, "", "1": writeback = true
         case "0": writeback = false
@@ -48,12 +38,10 @@ struct StorageTuning: Sendable {
         }
     }
 
-    /// The VFS to open a connection with (nil: SQLite's default), installing the writeback hint
-    /// into SQLite's unix VFS first when it is on. Both are process-wide and idempotent; the hint
-    /// must be in place before the first connection opens, which this call guarantees because
-    /// every connection is opened through `SQLiteDatabase`.
-    func prepareVFS() -> UnsafePointer<CChar>? {
+    /// Installs the writeback hint into SQLite's unix VFS when it is on. Process-wide and
+    /// idempotent; it must be in place before the first connection opens, which this call
+    /// guarantees because every connection is opened through `SQLiteDatabase`.
+    func prepareVFS() {
         if writeback { _ = sarahvault_writeback_install() }
-        return coalescing && sarahvault_vfs_register() == SQLITE_OK ? sarahvault_vfs_name() : nil
     }
 }
