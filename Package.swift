@@ -8,7 +8,9 @@ let package = Package(
         .executable(name: "sarah-vault", targets: ["sarah-vault"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 of sealed chunks (format 2): BoringSSL's maintained SHA-extension / ARMv8 code.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -21,14 +23,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        // SHA-256 on the x86 SHA extensions, for digesting gigabytes of ciphertext (libsodium's
-        // SHA-256 is portable C, a third of the speed); elsewhere libsodium's is used.
-        .target(name: "CSHA256"),
-        // An SQLite VFS that writes the pages a transaction appends in runs, not one by one.
+        // The writeback hint inside SQLite's unix VFS, on SQLite's own descriptor (writeback.c).
         .target(name: "CSQLiteVFS", dependencies: ["CSQLite"]),
         .target(
             name: "SarahVault",
-            dependencies: ["CSodium", "CSQLite", "CSHA256", "CSQLiteVFS"]
+            dependencies: [
+                "CSodium", "CSQLite", "CSQLiteVFS", .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "sarah-vault",
@@ -51,18 +52,6 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
     target.swiftSettings = settings
-}
-
-// `make bench` also builds the tool with SARAH_VAULT_BENCH_SWIFT_CRYPTO=1, in its own scratch
-// directory: SHA-256 of the sealed chunks then comes from swift-crypto (BoringSSL) instead of
-// CSHA256, so the two are timed side by side on the same files (README, "What stayed, and why").
-// Normal builds and the tests never fetch or compile it.
-if Context.environment["SARAH_VAULT_BENCH_SWIFT_CRYPTO"] == "1" {
-    package.dependencies.append(.package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"))
-    for target in package.targets where target.name == "SarahVault" {
-        target.dependencies.append(.product(name: "Crypto", package: "swift-crypto"))
-        target.swiftSettings = (target.swiftSettings ?? []) + [.define("SARAH_VAULT_SWIFT_CRYPTO")]
-    }
 }
 
 // `make fuzz` (scripts/fuzz.sh) builds the libFuzzer harness in Fuzz/Harness from this package,

@@ -3,11 +3,11 @@ import Testing
 
 @testable import SarahVault
 
-/// Format 2 (docs/FORMAT.md §7): stored ciphertext is hashed with SHA-256, on the x86 SHA
-/// extensions where the processor has them; format-1 vaults keep BLAKE2b-256. Both must be
+/// Format 2 (docs/FORMAT.md §7): stored ciphertext is hashed with SHA-256 (swift-crypto's);
+/// format-1 vaults keep BLAKE2b-256. Both must be
 /// exactly the published functions, and the choice must be bound to the signed log.
 @Suite struct VaultFormatTests {
-    // MARK: SHA-256 on the SHA extensions is SHA-256
+    // MARK: the chunk digest's SHA-256 is SHA-256
 
     static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         bytes.withUnsafeBytes { ChunkDigest(.sha256, of: $0).bytes }
@@ -37,7 +37,7 @@ import Testing
     }
 
     /// Every padding case (the length's last block, one or two padding blocks) and whole
-    /// chunks, on random data, against libsodium's portable `crypto_hash_sha256`.
+    /// chunks, on random data, against libsodium's `crypto_hash_sha256` (another implementation).
     @Test func sha256MatchesLibsodiumAtEveryLength() {
         var lengths = Array(0...300)
         lengths += [511, 512, 513, 4095, 4096, 4097, ChunkedCipher.chunkSize, ChunkedCipher.sealedChunkSize]
@@ -48,32 +48,6 @@ import Testing
             if Self.sha256(data) != Hash.sha256(data) { mismatches.append(n) }
         }
         #expect(mismatches.isEmpty, "lengths that differ: \(mismatches)")
-    }
-
-    /// Two messages hashed at once, their rounds interleaved, give each its own SHA-256.
-    @Test func sha256OfAPairMatchesLibsodium() {
-        var mismatches: [Int] = []
-        for n in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, ChunkedCipher.sealedChunkSize] {
-            let a = Sodium.randomBytes(n)
-            let b = Sodium.randomBytes(n)
-            let (da, db) = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ChunkDigest.pair(.sha256, pa, pb) } }
-            if da.bytes != Hash.sha256(a) || db.bytes != Hash.sha256(b) { mismatches.append(n) }
-        }
-        // Unequal lengths (a stream's last chunk beside a full one) take one at a time.
-        let a = Sodium.randomBytes(ChunkedCipher.sealedChunkSize)
-        let b = Sodium.randomBytes(17)
-        let (da, db) = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ChunkDigest.pair(.sha256, pa, pb) } }
-        #expect(da.bytes == Hash.sha256(a) && db.bytes == Hash.sha256(b))
-        #expect(mismatches.isEmpty, "lengths that differ: \(mismatches)")
-    }
-
-    /// The accelerated path is the one taken wherever the processor advertises SHA-NI, so the
-    /// comparisons above test it rather than libsodium against itself.
-    @Test func theSHAExtensionsAreUsedWhereThereAreAny() throws {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
-        let hasSHA = flags.split(separator: " ").contains("sha_ni")
-        #expect(ChunkDigest.sha256Accelerated == hasSHA)
     }
 
     // MARK: the vault format

@@ -167,7 +167,7 @@ extension AuditVerifier {
             )
         }
         guard rehash else { return false }
-        // Chunks are digested on every core, a batch at a time, two at once (`ChunkDigest.pair`),
+        // Chunks are digested on every core, a batch at a time, two to a work item,
         // and the digests hashed in order. Each chunk is copied once, from SQLite's pages into a
         // slot of `batch` that is reused for the whole document (no allocation per chunk).
         let hasher = CiphertextHasher(digest)
@@ -180,8 +180,7 @@ extension AuditVerifier {
             let n = filled
             let pairs = ParallelMap.map(Array(stride(from: 0, to: n, by: 2))) { i in
                 guard i + 1 < n else { return [ChunkDigest(digest, of: batch[i])] }
-                let (da, db) = ChunkDigest.pair(digest, batch[i], batch[i + 1])
-                return [da, db]
+                return [ChunkDigest(digest, of: batch[i]), ChunkDigest(digest, of: batch[i + 1])]
             }
             for d in pairs.joined() { hasher.add(digest: d) }
             filled = 0

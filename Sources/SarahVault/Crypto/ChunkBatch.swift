@@ -6,8 +6,8 @@ import Synchronization
 /// pipeline's workers, with the owner's thread lending a hand when it waits.
 ///
 /// Chunks are independent (each has its own nonce from its index), so whoever is free claims
-/// the next pair of them with an atomic counter (a pair, so that both digests are computed at
-/// once: `ChunkDigest.pair`); the order is kept by the buffers' slots. There is one
+/// the next pair of them with an atomic counter (a pair: half the claims of one chunk at a
+/// time); the order is kept by the buffers' slots. There is one
 /// worker fewer than there are cores: the owner's thread, which stores the sealed chunks, keeps
 /// a core of its own while it has work and seals chunks itself when it would otherwise wait.
 /// Plaintext slots live in guarded memory. A batch is owned by one stream; between `start` and
@@ -177,8 +177,7 @@ final class ChunkBatch {
         let count: Int
         let work: Work
 
-        /// Claims chunks two at a time (so that their digests can be computed together) until
-        /// none are left.
+        /// Claims chunks two at a time until none are left.
         func drain(_ claims: Claims) {
             while true {
                 let pair = claims.claim()
@@ -188,8 +187,8 @@ final class ChunkBatch {
                 if i + 1 < count {
                     run(i + 1)
                     if case .seal(let digest) = work {
-                        (slots[i].digest, slots[i + 1].digest) = ChunkDigest.pair(
-                            digest, sealedBytes(i), sealedBytes(i + 1))
+                        slots[i].digest = ChunkDigest(digest, of: sealedBytes(i))
+                        slots[i + 1].digest = ChunkDigest(digest, of: sealedBytes(i + 1))
                     }
                 } else if case .seal(let digest) = work {
                     slots[i].digest = ChunkDigest(digest, of: sealedBytes(i))
